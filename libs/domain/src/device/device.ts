@@ -1,0 +1,202 @@
+import { Build, highestBuild } from '../shared/builds';
+import { Command, Event } from '../shared/messages';
+import { PatchKind } from '../catalog/patch';
+import { DeviceProfile, DeviceProfileChange } from './device-profile';
+import { IneligibilityReason } from './eligibility';
+
+export interface InstalledHotpatch {
+  patchId: string;
+  build: Build;
+  baselineBuild: Build;
+  cves: string[];
+  appliedAt: string;
+}
+
+/** One of the device's two planes: what runs in memory, or what is written on disk. */
+export interface Plane {
+  baselineBuild: Build;
+  /** The catalog patch that brought the baseline, when the service saw it arrive. */
+  baselinePatchId: string | null;
+  baselineCves: string[];
+  hotpatches: InstalledHotpatch[];
+}
+
+export interface StagedUpdate {
+  patchId: string;
+  kind: Extract<PatchKind, 'baseline' | 'cumulative'>;
+  build: Build;
+  cves: string[];
+  stagedAt: string;
+}
+
+export type DeviceState =
+  | { status: 'unregistered' }
+  | {
+      status: 'active' | 'retired';
+      deviceId: string;
+      hostname: string;
+      profile: DeviceProfile;
+      memory: Plane;
+      disk: Plane;
+      /** Disk ahead of memory: an update that becomes the running build at the next reboot. */
+      pendingRestart: StagedUpdate | null;
+      /** Reverted hotpatches that have left memory but stay on disk until the next reboot. */
+      pendingRemoval: string[];
+      retiredAt: string | null;
+    };
+
+export type RegisteredDevice = Exclude<DeviceState, { status: 'unregistered' }>;
+
+export const initialDeviceState: DeviceState = { status: 'unregistered' };
+
+export function deviceStreamId(deviceId: string): string {
+  return `device-${deviceId}`;
+}
+
+// Commands ---------------------------------------------------------------------------------------------
+
+export type RegisterDevice = Command<'RegisterDevice', { deviceId: string; hostname: string; profile: DeviceProfile }>;
+export type ReportDeviceProfile = Command<'ReportDeviceProfile', { deviceId: string; changes: DeviceProfileChange }>;
+export type ApplyHotpatch = Command<'ApplyHotpatch', { deviceId: string; patchId: string }>;
+export type CommitOnReboot = Command<'CommitOnReboot', { deviceId: string; bootId: string | null }>;
+export type StageUpdate = Command<'StageUpdate', { deviceId: string; patchId: string }>;
+export type RevertHotpatch = Command<'RevertHotpatch', { deviceId: string; patchId: string }>;
+export type ReportHotpatchFailure = Command<'ReportHotpatchFailure', { deviceId: string; patchId: string; errorCode: string }>;
+export type RetireDevice = Command<'RetireDevice', { deviceId: string; reason: string | null }>;
+
+export type DeviceCommand =
+  | RegisterDevice
+  | ReportDeviceProfile
+  | ApplyHotpatch
+  | CommitOnReboot
+  | StageUpdate
+  | RevertHotpatch
+  | ReportHotpatchFailure
+  | RetireDevice;
+
+/** Commands that name a catalog patch: the shell loads that patch's stream before deciding. */
+export function patchIdOf(command: DeviceCommand): string | null {
+  switch (command.type) {
+    case 'ApplyHotpatch':
+    case 'StageUpdate':
+    case 'RevertHotpatch':
+    case 'ReportHotpatchFailure':
+      return command.data.patchId;
+    case 'RegisterDevice':
+    case 'ReportDeviceProfile':
+    case 'CommitOnReboot':
+    case 'RetireDevice':
+      return null;
+    default:
+      return assertNeverCommand(command);
+  }
+}
+
+function assertNeverCommand(command: never): never {
+  throw new Error(`unhandled command ${JSON.stringify(command)}`);
+}
+
+// Events -----------------------------------------------------------------------------------------------
+
+export type DeviceRegistered = Event<
+  'DeviceRegistered',
+  { deviceId: string; hostname: string; profile: DeviceProfile; registeredAt: string }
+>;
+export type DeviceProfileReported = Event<
+  'DeviceProfileReported',
+  { deviceId: string; changes: DeviceProfileChange; profile: DeviceProfile; reportedAt: string }
+>;
+export type HotpatchApplied = Event<
+  'HotpatchApplied',
+  { deviceId: string; patchId: string; build: Build; baselineBuild: Build; cves: string[]; appliedAt: string }
+>;
+/** A refusal auditors must see: it changes no state. */
+export type HotpatchRejected = Event<
+  'HotpatchRejected',
+  { deviceId: string; patchId: string; reasons: IneligibilityReason[]; rejectedAt: string }
+>;
+export type DeviceRebooted = Event<
+  'DeviceRebooted',
+  {
+    deviceId: string;
+    bootId: string | null;
+    rebootedAt: string;
+    /** Hotpatches that were only in memory and are now written to disk. */
+    committed: string[];
+    /** The staged update that became the running build, if any. */
+    activated: { patchId: string; kind: StagedUpdate['kind']; build: Build; cves: string[] } | null;
+    /** Hotpatches of the previous baseline that the activated update replaced. */
+    superseded: string[];
+    /** Reverted hotpatches that left the disk with this reboot. */
+    removed: string[];
+    /** The build running after the reboot. */
+    build: Build;
+  }
+>;
+export type UpdateStaged = Event<
+  'UpdateStaged',
+  {
+    deviceId: string;
+    patchId: string;
+    kind: StagedUpdate['kind'];
+    build: Build;
+    cves: string[];
+    stagedAt: string;
+    /** A previously staged update that this one replaces before any restart. */
+    replaces: string | null;
+  }
+>;
+export type HotpatchReverted = Event<
+  'HotpatchReverted',
+  { deviceId: string; patchId: string; revertedAt: string; leavesDiskAtReboot: boolean }
+>;
+export type HotpatchFailed = Event<
+  'HotpatchFailed',
+  { deviceId: string; patchId: string; errorCode: string; failedAt: string }
+>;
+export type DeviceRetired = Event<'DeviceRetired', { deviceId: string; reason: string | null; retiredAt: string }>;
+
+export type DeviceEvent =
+  | DeviceRegistered
+  | DeviceProfileReported
+  | HotpatchApplied
+  | HotpatchRejected
+  | DeviceRebooted
+  | UpdateStaged
+  | HotpatchReverted
+  | HotpatchFailed
+  | DeviceRetired;
+
+export const DEVICE_EVENT_TYPES: readonly DeviceEvent['type'][] = [
+  'DeviceRegistered',
+  'DeviceProfileReported',
+  'HotpatchApplied',
+  'HotpatchRejected',
+  'DeviceRebooted',
+  'UpdateStaged',
+  'HotpatchReverted',
+  'HotpatchFailed',
+  'DeviceRetired',
+];
+
+// Derived views of the two planes -----------------------------------------------------------------------
+
+/** The effective build of a plane: the highest of its baseline and the hotpatches on it. */
+export function planeBuild(plane: Plane): Build {
+  return highestBuild([plane.baselineBuild, ...plane.hotpatches.map((h) => h.build)]) ?? plane.baselineBuild;
+}
+
+export function planeCves(plane: Plane): string[] {
+  return [...new Set([...plane.baselineCves, ...plane.hotpatches.flatMap((h) => h.cves)])].sort();
+}
+
+/** Hotpatches running in memory but not yet written to disk: memory ahead of disk. */
+export function pendingCommit(state: RegisteredDevice): string[] {
+  const onDisk = new Set(state.disk.hotpatches.map((h) => h.patchId));
+  return state.memory.hotpatches.filter((h) => !onDisk.has(h.patchId)).map((h) => h.patchId);
+}
+
+/** The baseline the disk will boot into next: the staged one when a restart is pending. */
+export function diskBaselineBuild(state: RegisteredDevice): Build {
+  return state.pendingRestart?.build ?? state.disk.baselineBuild;
+}
