@@ -112,7 +112,15 @@ export class FieldChecks {
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export function isIsoTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string' && ISO_TIMESTAMP.test(value) && isCalendarDate(value) && !Number.isNaN(Date.parse(value));
+}
+
+/** Date.parse rolls impossible days over (2025-02-30 becomes March 2), so the day is checked against its month. */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return daysInMonth !== undefined && day >= 1 && day <= daysInMonth;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

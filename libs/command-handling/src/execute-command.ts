@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import {
+
+  DeviceCommand,
+  DeviceEvent,
+  DomainError,
+  PatchCatalogCommand,
+  PatchCatalogEvent,
+  PatchState,
+  RecordedEvent,
+  decideDevice,
+  decidePatch,
+  deviceStreamId,
+  evolveDevice,
+  evolvePatch,
+  initialDeviceState,
+  initialPatchState,
+  patchIdOf,
+  patchStreamId,
+} from '@patchstate/domain';
+import { AppendResult, IdempotencyKeyTaken, PostgresEventStore, StoredResponse, StreamType } from '@patchstate/event-store';
+import { describeOutcome } from './command-outcome';
+
+export interface ExecutionOptions {
+  /** From `If-Match`: the caller insists on this version, so a conflict is theirs to resolve (412). */
+  expectedVersion?: number;
+  idempotency?: { key: string; requestHash: string };
+}
+
+export type AnyCommand = DeviceCommand | PatchCatalogCommand;
+
+/** The one command envelope on the bus: every command, whatever its stream, goes through one handler. */
+export class ExecuteCommand {
+  constructor(
+    readonly command: AnyCommand,
+    readonly options: ExecutionOptions = {},
+  ) {}
+}
+
+export interface CommandResult {
+  /** The transport-neutral response (REST status code and body), as stored for idempotent replays. */
+  response: StoredResponse;
+  /** Null when an idempotent replay answered from the stored response. */
+  append: AppendResult | null;
+  replayed: boolean;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The thin shell around the pure deciders: load the stream, fold it, decide, append with the expected
+ * version; on a version conflict (another writer won the race) load again and re-decide. The event store
+ * is the truth; nothing here keeps state between commands.
+ */
+@CommandHandler(ExecuteCommand)
+export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, CommandResult> {
+  constructor(@Inject(PostgresEventStore) private readonly store: PostgresEventStore) {}
+
+  async execute({ command, options }: ExecuteCommand): Promise<CommandResult> {
+    const { idempotency } = options;
+    if (idempotency) {
+      const earlier = await this.replayIfKnown(idempotency.key, idempotency.requestHash);
+      if (earlier) return earlier;
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      const { streamId, streamType, version, events } = await this.decide(command);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
+        throw new DomainError('VERSION_CONFLICT', `${streamId} is at version ${version}, not ${options.expectedVersion}`, {
+          streamId,
+          expectedVersion: options.expectedVersion,
+          actualVersion: version,
+        });
+      }
+      try {
+        const { result, response } = await this.store.append(
+          streamId,
+          streamType,
+          version,
+          events.map((event) => ({ type: event.type, data: event.data, metadata: eventMetadata(command) })),
+          idempotency && { ...idempotency, respond: describeOutcome },
+        );
+        return { response: response ?? describeOutcome(result), append: result, replayed: false };
+      } catch (error) {
+        if (error instanceof IdempotencyKeyTaken && idempotency) {
+          const earlier = await this.replayIfKnown(idempotency.key, idempotency.requestHash);
+          if (earlier) return earlier;
+        }
+        const conflict = error instanceof DomainError && error.code === 'VERSION_CONFLICT';
+        if (!conflict || options.expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async replayIfKnown(key: string, requestHash: string): Promise<CommandResult | null> {
+    const stored = await this.store.findIdempotentResponse(key);
+    if (!stored) return null;
+    if (stored.requestHash !== requestHash) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${key} was already used for a different request`, {
+        key,
+      });
+    }
+    return { response: stored.response, append: null, replayed: true };
+  }
+
+  private async decide(command: AnyCommand): Promise<{
+    streamId: string;
+    streamType: StreamType;
+    version: number;
+    events: (DeviceEvent | PatchCatalogEvent)[];
+  }> {
+    if (command.type === 'PublishPatch' || command.type === 'RevokePatch') {
+      const streamId = patchStreamId(command.data.patchId);
+      const { state, version } = await this.loadPatch(command.data.patchId);
+      return { streamId, streamType: 'patch', version, events: decidePatch(command, state) };
+    }
+    const streamId = deviceStreamId(command.data.deviceId);
+    const stream = await this.store.readStream(streamId);
+    const state = stream.events.reduce((s, e) => evolveDevice(s, e as unknown as DeviceEvent), initialDeviceState);
+    const patchId = patchIdOf(command);
+    const patch = patchId === null ? null : (await this.loadPatch(patchId)).state;
+    return { streamId, streamType: 'device', version: stream.version, events: decideDevice(command, state, patch) };
+  }
+
+  private async loadPatch(patchId: string): Promise<{ state: PatchState; version: number }> {
+    const stream = await this.store.readStream(patchStreamId(patchId));
+    const state = stream.events.reduce((s, e) => evolvePatch(s, e as unknown as PatchCatalogEvent), initialPatchState);
+    return { state, version: stream.version };
+  }
+}
+
+function eventMetadata(command: AnyCommand): Omit<RecordedEvent['metadata'], 'schemaVersion'> {
+  const { metadata } = command;
+  return {
+    eventId: randomUUID(),
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    actor: metadata.actor,
+    correlationId: metadata.correlationId,
+    causationId: metadata.causationId ?? metadata.commandId,
+  };
+}
+

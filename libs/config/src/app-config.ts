@@ -1,0 +1,105 @@
+/**
+ * Typed configuration, read once from the environment and validated at boot. A bad or missing value stops
+ * the process with a message that names the variable, instead of failing later at first use.
+ */
+export interface AppConfig {
+  http: { host: string; port: number; bodyLimit: string };
+  databaseUrl: string;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topic: string;
+    partitions: number;
+    projectorGroupId: string;
+  };
+  outbox: { batchSize: number; safetyPollMs: number };
+  readYourWrites: { maxWaitMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/patchstate';
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const config: AppConfig = {
+    http: {
+      host: read.string('HTTP_HOST', '0.0.0.0'),
+      port: read.port('HTTP_PORT', 3000),
+      bodyLimit: read.string('HTTP_BODY_LIMIT', '64kb', /^\d+(b|kb|mb)$/, 'a size such as 64kb'),
+    },
+    databaseUrl: read.string('DATABASE_URL', DEFAULT_DATABASE_URL, /^postgres(ql)?:\/\/.+\/[^/?]+/, 'a postgres:// URL with a database name'),
+    kafka: {
+      brokers: read.list('KAFKA_BROKERS', ['127.0.0.1:19092'], /^[^:\s]+:\d{1,5}$/, 'host:port'),
+      clientId: read.string('KAFKA_CLIENT_ID', 'patchstate'),
+      topic: read.string('KAFKA_TOPIC', 'patchstate.events.v1', /^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name'),
+      partitions: read.integer('KAFKA_PARTITIONS', 6, 1, 1000),
+      projectorGroupId: read.string('PROJECTOR_GROUP_ID', 'patchstate-projector'),
+    },
+    outbox: {
+      batchSize: read.integer('OUTBOX_BATCH_SIZE', 500, 1, 10000),
+      safetyPollMs: read.integer('OUTBOX_SAFETY_POLL_MS', 5000, 100, 600000),
+    },
+    readYourWrites: { maxWaitMs: read.integer('READ_YOUR_WRITES_MAX_WAIT_MS', 5000, 0, 60000) },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+export function databaseName(databaseUrl: string): string {
+  return new URL(databaseUrl).pathname.replace(/^\//, '');
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string, pattern?: RegExp, hint?: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (pattern && !pattern.test(value)) {
+      this.problems.push(`${name}=${JSON.stringify(value)} is not ${hint ?? `matching ${pattern.source}`}`);
+    }
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name}=${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.integer(name, fallback, 0, 65535);
+  }
+
+  list(name: string, fallback: string[], itemPattern: RegExp, hint: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const items = value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+    const bad = items.filter((item) => !itemPattern.test(item));
+    if (items.length === 0 || bad.length > 0) {
+      this.problems.push(`${name}=${JSON.stringify(value)} must be a comma-separated list of ${hint}`);
+    }
+    return items;
+  }
+}

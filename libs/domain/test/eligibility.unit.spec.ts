@@ -1,0 +1,224 @@
+import {
+  EligibilitySubject,
+  INELIGIBILITY_REASONS,
+  PatchDefinition,
+  deviceEligibility,
+  hotpatchEligibility,
+} from '@patchstate/domain';
+import {
+  APRIL_2025_BASELINE,
+  DEVICE_ID,
+  FEBRUARY_2025_HOTPATCH,
+  MARCH_2025_HOTPATCH,
+  MAY_2025_HOTPATCH,
+  SERVER_2022_JANUARY_2025_BUILD,
+  WINDOWS_11_23H2_BUILD,
+  aDeviceHistory,
+  aDeviceProfile,
+  aHotpatch,
+  anArm64Profile,
+  applyHotpatch,
+  deviceRegistered,
+  patchState,
+} from '../../../test/builders';
+import { given } from './given.helper.spec';
+
+/** The February hotpatch as the catalog offers it, applied to a device registered with `profile`. */
+function applyingFebruaryTo(profile: Parameters<typeof deviceRegistered>[0], patch: PatchDefinition = FEBRUARY_2025_HOTPATCH, revoked = false) {
+  return given([deviceRegistered(profile)]).when(applyHotpatch(patch), patchState(patch, { revoked }));
+}
+
+function subject(overrides: Partial<EligibilitySubject> = {}): EligibilitySubject {
+  return {
+    profile: aDeviceProfile(),
+    runningBaselineBuild: '26100.2894',
+    diskBaselineBuild: '26100.2894',
+    retired: false,
+    ...overrides,
+  };
+}
+
+const SERVER_2022_HOTPATCH = aHotpatch({
+  patchId: 'KB5052006',
+  build: '20348.3207',
+  baselineBuild: SERVER_2022_JANUARY_2025_BUILD,
+  architectures: ['x64'],
+  products: ['windows-server-2022'],
+});
+
+describe('hotpatch eligibility', () => {
+  it('lets a Windows 11 Enterprise 24H2 x64 device with VBS running and hotpatching enabled take the hotpatch', () => {
+    expect(hotpatchEligibility(subject(), FEBRUARY_2025_HOTPATCH, false)).toEqual({ eligible: true, reasons: [] });
+    expect(applyingFebruaryTo({}).events()[0]!.type).toBe('HotpatchApplied');
+  });
+
+  describe('VBS_NOT_RUNNING', () => {
+    it.each(['off', 'enabled'] as const)('refuses a device whose VBS is %s (enabled but not running does not count)', (vbs) => {
+      applyingFebruaryTo({ vbs }).thenRejectedFor(['VBS_NOT_RUNNING']);
+    });
+  });
+
+  describe('UNSUPPORTED_EDITION', () => {
+    it('refuses Windows 11 Pro', () => {
+      applyingFebruaryTo({ edition: 'pro' }).thenRejectedFor(['UNSUPPORTED_EDITION']);
+    });
+
+    it('refuses Windows Server 2022 Standard: only Datacenter: Azure Edition hotpatches on 2022', () => {
+      const server2022 = { product: 'windows-server-2022', edition: 'standard', build: SERVER_2022_JANUARY_2025_BUILD } as const;
+      applyingFebruaryTo(server2022, SERVER_2022_HOTPATCH).thenRejectedFor(['UNSUPPORTED_EDITION']);
+      applyingFebruaryTo({ ...server2022, edition: 'datacenter' }, SERVER_2022_HOTPATCH).thenRejectedFor(['UNSUPPORTED_EDITION']);
+    });
+
+    it('accepts Windows Server 2022 Datacenter: Azure Edition', () => {
+      const azure = { product: 'windows-server-2022', edition: 'datacenter-azure-edition', build: SERVER_2022_JANUARY_2025_BUILD } as const;
+      expect(applyingFebruaryTo(azure, SERVER_2022_HOTPATCH).events()[0]!.type).toBe('HotpatchApplied');
+    });
+
+    it.each(['standard', 'datacenter', 'datacenter-azure-edition'] as const)('accepts Windows Server 2025 %s', (edition) => {
+      expect(applyingFebruaryTo({ product: 'windows-server-2025', edition }).events()[0]!.type).toBe('HotpatchApplied');
+    });
+
+    it.each(['education', 'windows-365-enterprise'] as const)('accepts Windows 11 %s', (edition) => {
+      expect(applyingFebruaryTo({ edition }).events()[0]!.type).toBe('HotpatchApplied');
+    });
+
+    it('refuses a server edition reported for Windows 11', () => {
+      expect(deviceEligibility(subject({ profile: aDeviceProfile({ edition: 'datacenter' }) })).reasons).toEqual(['UNSUPPORTED_EDITION']);
+    });
+  });
+
+  describe('UNSUPPORTED_OS_BUILD', () => {
+    it('refuses Windows 11 23H2 (build 22631.x), which is also off the hotpatch baseline', () => {
+      applyingFebruaryTo({ build: WINDOWS_11_23H2_BUILD }).thenRejectedFor(['UNSUPPORTED_OS_BUILD', 'BASELINE_MISMATCH']);
+    });
+
+    it('judges the device alone: 23H2 cannot hotpatch whatever the patch', () => {
+      expect(deviceEligibility(subject({ runningBaselineBuild: WINDOWS_11_23H2_BUILD, diskBaselineBuild: WINDOWS_11_23H2_BUILD }))).toEqual({
+        eligible: false,
+        reasons: ['UNSUPPORTED_OS_BUILD'],
+      });
+    });
+  });
+
+  describe('Arm64 and CHPE', () => {
+    it('refuses an Arm64 device with CHPE enabled (CHPE_ENABLED)', () => {
+      applyingFebruaryTo(anArm64Profile({ chpeDisabled: false })).thenRejectedFor(['CHPE_ENABLED']);
+    });
+
+    it('applies on an Arm64 device with CHPE disabled', () => {
+      expect(applyingFebruaryTo(anArm64Profile()).events()[0]!.type).toBe('HotpatchApplied');
+    });
+
+    it('ignores the CHPE setting on x64', () => {
+      expect(applyingFebruaryTo({ architecture: 'x64', chpeDisabled: false }).events()[0]!.type).toBe('HotpatchApplied');
+    });
+
+    it('applies once the device reports CHPE disabled', () => {
+      const history = aDeviceHistory().registered(anArm64Profile({ chpeDisabled: false })).profileReported({ chpeDisabled: true });
+      expect(given(history.events).when(applyHotpatch(FEBRUARY_2025_HOTPATCH), patchState(FEBRUARY_2025_HOTPATCH)).events()[0]!.type).toBe(
+        'HotpatchApplied',
+      );
+    });
+  });
+
+  it('refuses a hotpatch not built for the device architecture (ARCHITECTURE_NOT_SUPPORTED)', () => {
+    const x64Only = aHotpatch({ architectures: ['x64'] });
+    applyingFebruaryTo(anArm64Profile(), x64Only).thenRejectedFor(['ARCHITECTURE_NOT_SUPPORTED']);
+  });
+
+  it('refuses a hotpatch for another product (PRODUCT_NOT_SUPPORTED)', () => {
+    const serverOnly = aHotpatch({ products: ['windows-server-2025'] });
+    applyingFebruaryTo({ product: 'windows-11' }, serverOnly).thenRejectedFor(['PRODUCT_NOT_SUPPORTED']);
+  });
+
+  it('treats a hotpatch without a product list as meant for every product of its build line', () => {
+    const everyProduct = aHotpatch({ products: null });
+    expect(hotpatchEligibility(subject(), everyProduct, false).eligible).toBe(true);
+    expect(hotpatchEligibility(subject({ profile: aDeviceProfile({ product: 'windows-server-2025', edition: 'standard' }) }), everyProduct, false).eligible).toBe(true);
+  });
+
+  it('refuses a device whose policy does not enable hotpatching (HOTPATCH_DISABLED)', () => {
+    applyingFebruaryTo({ hotpatchEnabled: false }).thenRejectedFor(['HOTPATCH_DISABLED']);
+  });
+
+  describe('BASELINE_MISMATCH', () => {
+    it('refuses a hotpatch of another baseline', () => {
+      applyingFebruaryTo({}, MAY_2025_HOTPATCH).thenRejectedFor(['BASELINE_MISMATCH']);
+    });
+
+    it('refuses a hotpatch of the old baseline once the new baseline runs', () => {
+      const history = aDeviceHistory().registered().staged(APRIL_2025_BASELINE).rebooted().events;
+      given(history).when(applyHotpatch(MARCH_2025_HOTPATCH), patchState(MARCH_2025_HOTPATCH)).thenRejectedFor(['BASELINE_MISMATCH']);
+      expect(given(history).when(applyHotpatch(MAY_2025_HOTPATCH), patchState(MAY_2025_HOTPATCH)).events()[0]!.type).toBe('HotpatchApplied');
+    });
+
+    it('refuses a hotpatch of the running baseline while a new baseline is staged on disk', () => {
+      const history = aDeviceHistory().registered().staged(APRIL_2025_BASELINE).events;
+      given(history).when(applyHotpatch(FEBRUARY_2025_HOTPATCH), patchState(FEBRUARY_2025_HOTPATCH)).thenRejectedFor(['BASELINE_MISMATCH']);
+    });
+
+    it('refuses a hotpatch of the staged baseline before the restart that activates it', () => {
+      const history = aDeviceHistory().registered().staged(APRIL_2025_BASELINE).events;
+      given(history).when(applyHotpatch(MAY_2025_HOTPATCH), patchState(MAY_2025_HOTPATCH)).thenRejectedFor(['BASELINE_MISMATCH']);
+    });
+
+    it('refuses a patch that names no baseline', () => {
+      expect(hotpatchEligibility(subject(), { ...FEBRUARY_2025_HOTPATCH, baselineBuild: null }, false).reasons).toEqual(['BASELINE_MISMATCH']);
+    });
+  });
+
+  it('refuses a revoked hotpatch (PATCH_REVOKED)', () => {
+    applyingFebruaryTo({}, FEBRUARY_2025_HOTPATCH, true).thenRejectedFor(['PATCH_REVOKED']);
+  });
+
+  it('refuses a retired device (DEVICE_RETIRED)', () => {
+    expect(deviceEligibility(subject({ retired: true })).reasons).toEqual(['DEVICE_RETIRED']);
+  });
+
+  it('reports every reason at once, in the stable order of INELIGIBILITY_REASONS', () => {
+    const hopeless = aDeviceHistory()
+      .registered({
+        product: 'windows-11',
+        edition: 'pro',
+        architecture: 'arm64',
+        build: WINDOWS_11_23H2_BUILD,
+        vbs: 'enabled',
+        chpeDisabled: false,
+        hotpatchEnabled: false,
+      })
+      .retired().events;
+    const wrongPatch = aHotpatch({ architectures: ['x64'], products: ['windows-server-2025'] });
+    const rejection = given(hopeless).when(applyHotpatch(wrongPatch), patchState(wrongPatch, { revoked: true })).events();
+    expect(rejection).toEqual([
+      {
+        type: 'HotpatchRejected',
+        data: { deviceId: DEVICE_ID, patchId: 'KB5052093', reasons: [...INELIGIBILITY_REASONS], rejectedAt: expect.any(String) },
+      },
+    ]);
+    expect(INELIGIBILITY_REASONS).toEqual([
+      'VBS_NOT_RUNNING',
+      'UNSUPPORTED_EDITION',
+      'UNSUPPORTED_OS_BUILD',
+      'CHPE_ENABLED',
+      'ARCHITECTURE_NOT_SUPPORTED',
+      'PRODUCT_NOT_SUPPORTED',
+      'HOTPATCH_DISABLED',
+      'BASELINE_MISMATCH',
+      'PATCH_REVOKED',
+      'DEVICE_RETIRED',
+    ]);
+  });
+
+  it('reports only the device reasons from deviceEligibility, never the patch ones', () => {
+    const everythingWrong = subject({
+      profile: aDeviceProfile({ edition: 'pro', architecture: 'arm64', vbs: 'off', chpeDisabled: false, hotpatchEnabled: false }),
+      runningBaselineBuild: WINDOWS_11_23H2_BUILD,
+      diskBaselineBuild: WINDOWS_11_23H2_BUILD,
+      retired: true,
+    });
+    expect(deviceEligibility(everythingWrong)).toEqual({
+      eligible: false,
+      reasons: ['VBS_NOT_RUNNING', 'UNSUPPORTED_EDITION', 'UNSUPPORTED_OS_BUILD', 'CHPE_ENABLED', 'HOTPATCH_DISABLED', 'DEVICE_RETIRED'],
+    });
+  });
+});

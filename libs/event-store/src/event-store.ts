@@ -1,0 +1,247 @@
+import { DataSource, QueryRunner } from 'typeorm';
+import { DomainError, EventMetadata, RecordedEvent } from '@patchstate/domain';
+import { chainHash } from './hash-chain';
+
+export type StreamType = 'device' | 'patch';
+
+export const OUTBOX_CHANNEL = 'patchstate_outbox';
+export const CURRENT_SCHEMA_VERSION = 1;
+
+export interface EventToAppend {
+  type: string;
+  data: unknown;
+  metadata: Omit<EventMetadata, 'schemaVersion'>;
+}
+
+export interface StoredResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  requestHash: string;
+  /** Builds the response from the append's result, so it is stored in the same transaction. */
+  respond(result: AppendResult): StoredResponse;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** The stream's version after the append. */
+  version: number;
+  /** The global position of the last appended event. */
+  position: string;
+  events: RecordedEvent[];
+}
+
+export class IdempotencyKeyTaken extends Error {
+  constructor(readonly key: string) {
+    super(`idempotency key ${key} was stored by a concurrent request`);
+  }
+}
+
+interface EventRow {
+  position: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  hash: string;
+  prev_hash: string | null;
+}
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    version: row.version,
+    position: String(row.position),
+    hash: row.hash,
+    prevHash: row.prev_hash,
+  };
+}
+
+export const EVENT_COLUMNS = 'position, stream_id, version, type, data, metadata, hash, prev_hash';
+
+/**
+ * The Postgres event store: streams of events appended with optimistic concurrency, numbered by a global
+ * commit-ordered position, chained by hashes, and copied into the outbox in the same transaction.
+ */
+export class PostgresEventStore {
+  constructor(private readonly db: DataSource) {}
+
+  async readStream(
+    streamId: string,
+    options: { recordedUntil?: string; toVersion?: number } = {},
+  ): Promise<{ version: number; events: RecordedEvent[] }> {
+    const conditions = ['stream_id = $1'];
+    const params: unknown[] = [streamId];
+    if (options.recordedUntil !== undefined) {
+      params.push(options.recordedUntil);
+      conditions.push(`recorded_at <= $${params.length}`);
+    }
+    if (options.toVersion !== undefined) {
+      params.push(options.toVersion);
+      conditions.push(`version <= $${params.length}`);
+    }
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY version`,
+      params,
+    );
+    const events = rows.map(toRecordedEvent);
+    return { version: events.length === 0 ? 0 : events[events.length - 1].version, events };
+  }
+
+  /**
+   * Appends events when the stream is still at `expectedVersion`; otherwise throws VERSION_CONFLICT and
+   * writes nothing. With an idempotency record, the response is stored in the same transaction.
+   */
+  async append(
+    streamId: string,
+    streamType: StreamType,
+    expectedVersion: number,
+    events: readonly EventToAppend[],
+    idempotency?: IdempotencyRecord,
+  ): Promise<{ result: AppendResult; response: StoredResponse | null }> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction('READ COMMITTED');
+      const outcome = await this.appendInTransaction(runner, streamId, streamType, expectedVersion, events, idempotency);
+      await runner.commitTransaction();
+      return outcome;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw translateConstraintError(error, streamId, expectedVersion, idempotency?.key);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async appendInTransaction(
+    runner: QueryRunner,
+    streamId: string,
+    streamType: StreamType,
+    expectedVersion: number,
+    events: readonly EventToAppend[],
+    idempotency: IdempotencyRecord | undefined,
+  ): Promise<{ result: AppendResult; response: StoredResponse | null }> {
+    const current: { version: number; last_hash: string }[] = await runner.query(
+      'SELECT version, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE',
+      [streamId],
+    );
+    const actualVersion = current[0]?.version ?? 0;
+    if (actualVersion !== expectedVersion) throw versionConflict(streamId, expectedVersion, actualVersion);
+
+    // The single counter row is locked until commit: appends are numbered in commit order, without gaps.
+    const [{ last_position: lastPosition }]: { last_position: string }[] = await runner.query(
+      'UPDATE event_store_position SET last_position = last_position + $1 RETURNING last_position',
+      [events.length],
+    );
+    const firstPosition = BigInt(lastPosition) - BigInt(events.length) + 1n;
+
+    let prevHash: string | null = current[0]?.last_hash ?? null;
+    const recorded: RecordedEvent[] = [];
+    for (const [index, event] of events.entries()) {
+      const version = expectedVersion + index + 1;
+      const metadata: EventMetadata = { ...event.metadata, schemaVersion: CURRENT_SCHEMA_VERSION };
+      const hash = chainHash(prevHash, { streamId, version, type: event.type, data: event.data, metadata });
+      const position = String(firstPosition + BigInt(index));
+      await runner.query(
+        `INSERT INTO events (position, stream_id, stream_type, version, event_id, type, schema_version, data, metadata,
+                             occurred_at, recorded_at, actor, correlation_id, causation_id, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+        [
+          position,
+          streamId,
+          streamType,
+          version,
+          metadata.eventId,
+          event.type,
+          metadata.schemaVersion,
+          JSON.stringify(event.data),
+          JSON.stringify(metadata),
+          metadata.occurredAt,
+          metadata.recordedAt,
+          metadata.actor.id,
+          metadata.correlationId,
+          metadata.causationId,
+          prevHash,
+          hash,
+        ],
+      );
+      await runner.query('INSERT INTO outbox (position, stream_id) VALUES ($1, $2)', [position, streamId]);
+      recorded.push({ type: event.type, data: event.data, metadata, streamId, version, position, hash, prevHash });
+      prevHash = hash;
+    }
+    const version = expectedVersion + events.length;
+    if (expectedVersion === 0) {
+      await runner.query('INSERT INTO streams (stream_id, stream_type, version, last_hash) VALUES ($1, $2, $3, $4)', [
+        streamId,
+        streamType,
+        version,
+        prevHash,
+      ]);
+    } else {
+      await runner.query('UPDATE streams SET version = $2, last_hash = $3, updated_at = now() WHERE stream_id = $1', [
+        streamId,
+        version,
+        prevHash,
+      ]);
+    }
+    const result: AppendResult = { streamId, version, position: recorded[recorded.length - 1].position, events: recorded };
+    let response: StoredResponse | null = null;
+    if (idempotency) {
+      response = idempotency.respond(result);
+      await runner.query(
+        'INSERT INTO idempotency_keys (key, request_hash, status_code, response) VALUES ($1, $2, $3, $4)',
+        [idempotency.key, idempotency.requestHash, response.statusCode, JSON.stringify(response.body)],
+      );
+    }
+    // Delivered at commit: wakes the outbox relay without polling.
+    await runner.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, result.position]);
+    return { result, response };
+  }
+
+  async findIdempotentResponse(key: string): Promise<{ requestHash: string; response: StoredResponse } | null> {
+    const rows: { request_hash: string; status_code: number; response: unknown }[] = await this.db.query(
+      'SELECT request_hash, status_code, response FROM idempotency_keys WHERE key = $1',
+      [key],
+    );
+    if (rows.length === 0) return null;
+    return { requestHash: rows[0].request_hash, response: { statusCode: rows[0].status_code, body: rows[0].response } };
+  }
+
+  async lastPosition(): Promise<string> {
+    const [{ last_position }]: { last_position: string }[] = await this.db.query(
+      'SELECT last_position FROM event_store_position',
+    );
+    return String(last_position);
+  }
+}
+
+function versionConflict(streamId: string, expected: number, actual: number): DomainError {
+  return new DomainError('VERSION_CONFLICT', `stream ${streamId} is at version ${actual}, not ${expected}`, {
+    streamId,
+    expectedVersion: expected,
+    actualVersion: actual,
+  });
+}
+
+function translateConstraintError(error: unknown, streamId: string, expected: number, idempotencyKey?: string): unknown {
+  const pgError = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = pgError.driverError?.code ?? pgError.code;
+  const constraint = pgError.driverError?.constraint ?? pgError.constraint;
+  if (code !== '23505') return error;
+  if (constraint === 'idempotency_keys_pkey' && idempotencyKey) return new IdempotencyKeyTaken(idempotencyKey);
+  // A concurrent writer created the stream or took the version first.
+  if (constraint === 'streams_pkey' || constraint === 'events_stream_version_unique') {
+    return versionConflict(streamId, expected, expected + 1);
+  }
+  return error;
+}
+

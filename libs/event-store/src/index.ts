@@ -1,0 +1,5 @@
+export * from './database';
+export * from './event-store';
+export * from './hash-chain';
+export * from './chain-verifier';
+export * from './event-store.module';

@@ -1,0 +1,166 @@
+import { Kafka, Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { EVENT_COLUMNS, OUTBOX_CHANNEL, toRecordedEvent } from '@patchstate/event-store';
+import { toEnvelope } from './event-envelope';
+
+export interface OutboxRelayOptions {
+  databaseUrl: string;
+  topic: string;
+  batchSize: number;
+  /** The safety net: a slow poll in case a notification was missed. */
+  safetyPollMs: number;
+  log?: (message: string) => void;
+}
+
+const RELAY_LEADER_LOCK = 7411002;
+
+/**
+ * Publishes the outbox to Kafka. It wakes on LISTEN/NOTIFY, publishes in batches in position order (so
+ * each stream keeps its order: its key maps it to one partition), and marks rows published only after
+ * Kafka acknowledged them. If Kafka is down, rows wait and the relay retries with a backoff; nothing is
+ * lost. One relay at a time is leader (a session advisory lock), so two processes never reorder a stream.
+ */
+export class OutboxRelay {
+  private listener: Client | null = null;
+  private producer: Producer | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private draining: Promise<void> | null = null;
+  private drainAgain = false;
+  private failures = 0;
+  private isLeader = false;
+  publishedCount = 0;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly kafka: Kafka,
+    private readonly options: OutboxRelayOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.connectListener();
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.draining?.catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = null;
+    this.isLeader = false;
+  }
+
+  /** Publishes everything pending now; resolves when the outbox is empty or publishing failed. */
+  drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async connectListener(): Promise<void> {
+    const client = new Client({ connectionString: this.options.databaseUrl });
+    client.on('notification', () => {
+      void this.drain();
+    });
+    client.on('error', (error) => {
+      this.log(`outbox listener lost its connection: ${error.message}`);
+      this.listener = null;
+      this.isLeader = false;
+    });
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.listener = client;
+  }
+
+  private async becomeLeader(): Promise<boolean> {
+    if (!this.listener) await this.connectListener();
+    if (this.isLeader) return true;
+    const [row] = (await this.listener!.query('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LEADER_LOCK])).rows;
+    this.isLeader = row.ok === true;
+    return this.isLeader;
+  }
+
+  private async drainLoop(): Promise<void> {
+    try {
+      do {
+        this.drainAgain = false;
+        if (!this.running || !(await this.becomeLeader())) return;
+        while (this.running) {
+          const published = await this.publishBatch();
+          if (published < this.options.batchSize) break;
+        }
+      } while (this.drainAgain && this.running);
+      this.failures = 0;
+      this.schedule(this.options.safetyPollMs);
+    } catch (error) {
+      this.failures += 1;
+      const backoff = Math.min(200 * 2 ** Math.min(this.failures, 6), 10_000);
+      this.log(`outbox relay could not publish (attempt ${this.failures}), retrying in ${backoff} ms: ${(error as Error).message}`);
+      await this.producer?.disconnect().catch(() => undefined);
+      this.producer = null;
+      this.schedule(backoff);
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const rows: (Parameters<typeof toRecordedEvent>[0] & { stream_type: string })[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}, e.stream_type
+       FROM outbox o JOIN events e ON e.position = o.position
+       WHERE o.published_at IS NULL ORDER BY o.position LIMIT $1`,
+      [this.options.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic: this.options.topic,
+      acks: -1,
+      messages: rows.map((row) => {
+        const envelope = toEnvelope(toRecordedEvent(row), row.stream_type);
+        return {
+          key: envelope.streamId,
+          value: JSON.stringify(envelope),
+          headers: { 'event-type': envelope.type, 'event-id': envelope.eventId, 'schema-version': String(envelope.schemaVersion) },
+        };
+      }),
+    });
+    await this.db.query('UPDATE outbox SET published_at = now() WHERE position = ANY($1::bigint[])', [
+      rows.map((row) => String(row.position)),
+    ]);
+    this.publishedCount += rows.length;
+    return rows.length;
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.drain();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private log(message: string): void {
+    (this.options.log ?? console.warn)(message);
+  }
+}

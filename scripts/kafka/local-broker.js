@@ -1,0 +1,609 @@
+'use strict';
+// Starts and stops a real single-node Apache Kafka 3.9 broker (KRaft, combined broker + controller) for local
+// development and tests. The broker's jars are resolved from Maven Central with scripts/kafka/pom.xml (no Docker,
+// no tarball), everything else lives under <repo>/.local/kafka:
+//
+//   libs/         the broker's jars (+ .complete, a marker holding the hash of pom.xml; present => skip Maven)
+//   data/         KRaft metadata and topic logs; survives stop/start
+//   logs/         server.log (log4j) and kafka.out (the JVM's stdout/stderr)
+//   config/       server.properties and log4j.properties, rewritten on every start
+//   cluster.id    the cluster id used to format data/ (generated once)
+//   broker.pid    pid of the running broker; broker.json holds its ports
+//
+// Used by `npm start`, by Jest's global setup and by CI; plain CommonJS so that it needs no build step.
+//
+//   node scripts/kafka/local-broker.js start    # prints KAFKA_BROKERS=127.0.0.1:19092 on stdout
+//   node scripts/kafka/local-broker.js status   # exit 0 when running and answering, 3 otherwise
+//   node scripts/kafka/local-broker.js stop
+//
+// Ports: LOCAL_KAFKA_PORT (default 19092) and LOCAL_KAFKA_CONTROLLER_PORT (default 19093).
+
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const POM = path.join(__dirname, 'pom.xml');
+const BASE_DIR = path.join(REPO_ROOT, '.local', 'kafka');
+const LIBS_DIR = path.join(BASE_DIR, 'libs');
+const LIBS_MARKER = path.join(LIBS_DIR, '.complete');
+const DATA_DIR = path.join(BASE_DIR, 'data');
+const LOGS_DIR = path.join(BASE_DIR, 'logs');
+const CONFIG_DIR = path.join(BASE_DIR, 'config');
+const SERVER_PROPERTIES = path.join(CONFIG_DIR, 'server.properties');
+const LOG4J_PROPERTIES = path.join(CONFIG_DIR, 'log4j.properties');
+const CLUSTER_ID_FILE = path.join(BASE_DIR, 'cluster.id');
+const PID_FILE = path.join(BASE_DIR, 'broker.pid');
+const STATE_FILE = path.join(BASE_DIR, 'broker.json');
+const LOCK_DIR = path.join(BASE_DIR, '.lock');
+const SERVER_LOG = path.join(LOGS_DIR, 'server.log');
+const STDOUT_LOG = path.join(LOGS_DIR, 'kafka.out');
+
+const HOST = '127.0.0.1';
+const DEFAULT_PORT = 19092;
+const DEFAULT_CONTROLLER_PORT = 19093;
+const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+const STARTUP_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 30_000;
+const LOCK_TIMEOUT_MS = 300_000;
+
+const noop = () => {};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function portFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a TCP port, got '${raw}'`);
+  return port;
+}
+
+function configuredPorts() {
+  const port = portFromEnv('LOCAL_KAFKA_PORT', DEFAULT_PORT);
+  const controllerPort = portFromEnv('LOCAL_KAFKA_CONTROLLER_PORT', DEFAULT_CONTROLLER_PORT);
+  if (port === controllerPort) throw new Error('LOCAL_KAFKA_PORT and LOCAL_KAFKA_CONTROLLER_PORT must differ');
+  return { port, controllerPort };
+}
+
+function javaBin() {
+  const home = process.env.JAVA_HOME;
+  if (home) {
+    const candidate = path.join(home, 'bin', process.platform === 'win32' ? 'java.exe' : 'java');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return 'java';
+}
+
+function readFileOr(file, fallback) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function tail(file, lines = 40) {
+  const text = readFileOr(file, null);
+  if (text === null) return `(no ${path.basename(file)})`;
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function brokerLogTail() {
+  return `--- ${path.relative(REPO_ROOT, STDOUT_LOG)} (tail) ---\n${tail(STDOUT_LOG, 20)}\n` +
+    `--- ${path.relative(REPO_ROOT, SERVER_LOG)} (tail) ---\n${tail(SERVER_LOG, 40)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// process helpers
+
+function processExists(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if (err.code === 'EPERM') return true; // exists, owned by someone else
+    return false;
+  }
+  // A zombie (exited, not yet reaped by its parent) still answers kill(0); treat it as gone.
+  const stat = readFileOr(`/proc/${pid}/stat`, null);
+  if (stat !== null) {
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+  }
+  return true;
+}
+
+// True when pid is alive and (where /proc allows checking) really is a Kafka broker JVM, so that a recycled pid is
+// never mistaken for our broker, nor signalled.
+function isBrokerProcess(pid) {
+  if (!processExists(pid)) return false;
+  const cmdline = readFileOr(`/proc/${pid}/cmdline`, null);
+  if (cmdline === null) return fs.existsSync('/proc/self') ? false : true;
+  return cmdline.includes('kafka.Kafka');
+}
+
+function readPid() {
+  const raw = readFileOr(PID_FILE, '').trim();
+  const pid = Number(raw);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function readState() {
+  try {
+    return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function removeRunFiles() {
+  fs.rmSync(PID_FILE, { force: true });
+  fs.rmSync(STATE_FILE, { force: true });
+}
+
+function runningBroker() {
+  const pid = readPid();
+  if (pid === null || !isBrokerProcess(pid)) return null;
+  const state = readState();
+  const port = state && state.pid === pid && Number.isInteger(state.port) ? state.port : configuredPorts().port;
+  return { pid, port, brokers: `${HOST}:${port}` };
+}
+
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: HOST, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// lock: serialises ensureBroker/stopBroker across processes (e.g. two Jest runs, or `npm start` next to tests)
+
+async function withLock(fn) {
+  fs.mkdirSync(BASE_DIR, { recursive: true });
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK_DIR);
+      fs.writeFileSync(path.join(LOCK_DIR, 'owner'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const owner = Number(readFileOr(path.join(LOCK_DIR, 'owner'), '').trim());
+      let ageMs = 0;
+      try {
+        ageMs = Date.now() - fs.statSync(LOCK_DIR).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      const ownerGone = Number.isInteger(owner) && owner > 0 ? !processExists(owner) : ageMs > 5_000;
+      if (ownerGone || ageMs > LOCK_TIMEOUT_MS) {
+        fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK_DIR} (held by pid ${owner})`);
+      await sleep(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// setup steps
+
+function pomHash() {
+  return crypto.createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+}
+
+function resolveJars(log) {
+  const hash = pomHash();
+  if (readFileOr(LIBS_MARKER, '').trim() === hash) return;
+  log(`resolving Kafka jars with Maven into ${path.relative(REPO_ROOT, LIBS_DIR)} (first run only) ...`);
+  const started = Date.now();
+  const tmp = `${LIBS_DIR}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const mvn = process.env.MVN || (process.platform === 'win32' ? 'mvn.cmd' : 'mvn');
+  const result = spawnSync(
+    mvn,
+    [
+      '-q',
+      '-B',
+      '-f',
+      POM,
+      `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`,
+      `-DoutputDirectory=${tmp}`,
+      '-DincludeScope=runtime',
+    ],
+    { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (result.error || result.status !== 0) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const reason = result.error
+      ? result.error.code === 'ENOENT'
+        ? `'${mvn}' not found: install Maven (e.g. apt-get install maven) and Java 17`
+        : result.error.message
+      : `exit code ${result.status}`;
+    throw new Error(`Maven could not resolve the Kafka jars (${reason})\n${(result.stdout || '') + (result.stderr || '')}`);
+  }
+  const jars = fs.readdirSync(tmp).filter((f) => f.endsWith('.jar'));
+  if (!jars.some((f) => /^kafka_2\.13-.*\.jar$/.test(f))) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`Maven finished but ${tmp} holds no kafka_2.13 jar`);
+  }
+  fs.writeFileSync(path.join(tmp, '.complete'), `${hash}\n`);
+  fs.rmSync(LIBS_DIR, { recursive: true, force: true });
+  fs.renameSync(tmp, LIBS_DIR);
+  log(`resolved ${jars.length} jars in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// Kafka cluster ids are 16 random bytes, base64url-encoded without padding (what `StorageTool random-uuid` prints).
+function clusterId() {
+  const existing = readFileOr(CLUSTER_ID_FILE, '').trim();
+  if (existing) return existing;
+  let id;
+  do {
+    id = crypto.randomBytes(16).toString('base64url');
+  } while (id.startsWith('-')); // Kafka avoids ids that look like command-line flags
+  fs.writeFileSync(CLUSTER_ID_FILE, `${id}\n`);
+  return id;
+}
+
+function writeConfig(port, controllerPort) {
+  fs.mkdirSync(CONFIG_DIR, { recursive: true });
+  fs.mkdirSync(LOGS_DIR, { recursive: true });
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
+    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': DATA_DIR,
+    'num.partitions': '1',
+    'default.replication.factor': '1',
+    'min.insync.replicas': '1',
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '5',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'transaction.state.log.num.partitions': '5',
+    'group.initial.rebalance.delay.ms': '0',
+    'auto.create.topics.enable': 'false',
+    'delete.topic.enable': 'true',
+    'num.network.threads': '2',
+    'num.io.threads': '4',
+    'num.recovery.threads.per.data.dir': '1',
+    'log.retention.hours': '168',
+    'log.segment.bytes': String(64 * 1024 * 1024),
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+  };
+  const body = Object.entries(props)
+    .map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`)
+    .join('\n');
+  fs.writeFileSync(SERVER_PROPERTIES, `# generated by scripts/kafka/local-broker.js; rewritten on every start\n${body}\n`);
+
+  // Everything goes to logs/server.log; nothing to the console (the JVM's stdout is redirected to kafka.out anyway).
+  const log4j = [
+    'log4j.rootLogger=INFO, file',
+    'log4j.appender.file=org.apache.log4j.RollingFileAppender',
+    `log4j.appender.file.File=${SERVER_LOG.replace(/\\/g, '/')}`,
+    'log4j.appender.file.MaxFileSize=10MB',
+    'log4j.appender.file.MaxBackupIndex=2',
+    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    'log4j.logger.kafka=INFO',
+    'log4j.logger.org.apache.kafka=INFO',
+    'log4j.logger.kafka.request.logger=WARN',
+    'log4j.logger.kafka.network.RequestChannel$=WARN',
+    'log4j.logger.state.change.logger=WARN',
+    'log4j.logger.kafka.log.LogCleaner=WARN',
+    'log4j.logger.kafka.controller=WARN',
+    'log4j.logger.kafka.coordinator=WARN',
+    'log4j.logger.org.apache.kafka.coordinator=WARN',
+    'log4j.logger.org.apache.kafka.storage=WARN',
+    'log4j.logger.org.apache.kafka.raft=WARN',
+    'log4j.logger.kafka.log=WARN',
+    'log4j.logger.org.apache.kafka.storage.internals.log=WARN',
+    'log4j.logger.org.apache.zookeeper=WARN',
+    'log4j.logger.kafka.authorizer.logger=WARN',
+  ].join('\n');
+  fs.writeFileSync(LOG4J_PROPERTIES, `${log4j}\n`);
+}
+
+function formatStorage(log) {
+  if (fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) return; // already formatted: keep topics and offsets
+  const id = clusterId();
+  log(`formatting KRaft storage in ${path.relative(REPO_ROOT, DATA_DIR)} (cluster id ${id})`);
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  const result = spawnSync(
+    javaBin(),
+    [
+      '-Xmx256m',
+      '-cp',
+      path.join(LIBS_DIR, '*'),
+      `-Dlog4j.configuration=file:${LOG4J_PROPERTIES.replace(/\\/g, '/')}`,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      id,
+      '-c',
+      SERVER_PROPERTIES,
+      '--ignore-formatted',
+    ],
+    { cwd: BASE_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (result.error || result.status !== 0) {
+    const reason = result.error
+      ? result.error.code === 'ENOENT'
+        ? `'${javaBin()}' not found: install Java 17 (e.g. apt-get install openjdk-17-jre-headless)`
+        : result.error.message
+      : `exit code ${result.status}`;
+    throw new Error(`formatting Kafka storage failed (${reason})\n${(result.stdout || '') + (result.stderr || '')}`);
+  }
+}
+
+function spawnBroker(port) {
+  fs.mkdirSync(LOGS_DIR, { recursive: true });
+  const out = fs.openSync(STDOUT_LOG, 'a');
+  fs.writeSync(out, `\n=== ${new Date().toISOString()} starting broker on ${HOST}:${port} ===\n`);
+  let child;
+  try {
+    child = spawn(
+      javaBin(),
+      [
+        '-Xms256m',
+        '-Xmx512m',
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Djava.awt.headless=true',
+        `-Dkafka.logs.dir=${LOGS_DIR}`,
+        `-Dlog4j.configuration=file:${LOG4J_PROPERTIES.replace(/\\/g, '/')}`,
+        '-cp',
+        path.join(LIBS_DIR, '*'),
+        'kafka.Kafka',
+        SERVER_PROPERTIES,
+      ],
+      { cwd: BASE_DIR, detached: true, stdio: ['ignore', out, out], env: process.env },
+    );
+  } finally {
+    fs.closeSync(out);
+  }
+  const exit = { code: undefined, error: undefined };
+  child.once('error', (err) => {
+    exit.error = err;
+  });
+  child.once('exit', (code, signal) => {
+    exit.code = code === null ? signal : code;
+  });
+  child.unref();
+  return { child, exit };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// public API
+
+function probeClient(brokers) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafka = new Kafka({
+    clientId: 'local-broker-probe',
+    brokers: String(brokers).split(',').map((b) => b.trim()).filter(Boolean),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retry: { retries: 0 },
+  });
+  return kafka.admin({ retry: { retries: 0 } });
+}
+
+/**
+ * Whether a Kafka broker answers at `brokers` ("host:port[,host:port]"): connects an admin client and asks for the
+ * cluster description.
+ * @param {string} brokers
+ * @returns {Promise<boolean>}
+ */
+async function brokerIsUp(brokers) {
+  const admin = probeClient(brokers);
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return Array.isArray(cluster.brokers) && cluster.brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(noop);
+  }
+}
+
+// Startup readiness: the broker answers and its group coordinator is available (FindCoordinator also creates
+// __consumer_offsets on a fresh cluster), so that the first consumer of a test does not race its loading.
+async function brokerIsReady(brokers) {
+  const admin = probeClient(brokers);
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    if (!Array.isArray(cluster.brokers) || cluster.brokers.length === 0) return false;
+    await admin.describeGroups(['local-broker-probe']);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(noop);
+  }
+}
+
+async function waitUntilUp(brokers, isAlive, describeExit) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await brokerIsReady(brokers)) return;
+    if (!isAlive()) {
+      removeRunFiles();
+      throw new Error(`the Kafka broker exited during startup (${describeExit()})\n${brokerLogTail()}`);
+    }
+    await sleep(300);
+  }
+  throw new Error(
+    `the Kafka broker did not answer at ${brokers} within ${STARTUP_TIMEOUT_MS / 1000} s; ` +
+      `stop it with 'node scripts/kafka/local-broker.js stop'\n${brokerLogTail()}`,
+  );
+}
+
+/**
+ * Makes sure a local broker is running and answering; starts one (resolving jars and formatting storage on the first
+ * run) when none is.
+ * @param {{ log?: (message: string) => void }} [options]
+ * @returns {Promise<{ brokers: string, startedHere: boolean }>}
+ */
+async function ensureBroker({ log = noop } = {}) {
+  return withLock(async () => {
+    const running = runningBroker();
+    if (running) {
+      if (!(await brokerIsUp(running.brokers))) {
+        log(`broker pid ${running.pid} is alive but not answering yet at ${running.brokers}; waiting`);
+        await waitUntilUp(running.brokers, () => isBrokerProcess(running.pid), () => 'pid gone');
+      }
+      log(`reusing the running broker (pid ${running.pid}) at ${running.brokers}`);
+      return { brokers: running.brokers, startedHere: false };
+    }
+    removeRunFiles();
+
+    const { port, controllerPort } = configuredPorts();
+    const brokers = `${HOST}:${port}`;
+    if (!(await portIsFree(port))) {
+      if (await brokerIsUp(brokers)) {
+        log(`a Kafka broker not started by this script already answers at ${brokers}; using it`);
+        return { brokers, startedHere: false };
+      }
+      throw new Error(`port ${port} on ${HOST} is in use by something that is not a Kafka broker; set LOCAL_KAFKA_PORT`);
+    }
+    if (!(await portIsFree(controllerPort))) {
+      throw new Error(`controller port ${controllerPort} on ${HOST} is in use; set LOCAL_KAFKA_CONTROLLER_PORT`);
+    }
+
+    const started = Date.now();
+    resolveJars(log);
+    writeConfig(port, controllerPort);
+    formatStorage(log);
+    log(`starting Kafka broker on ${brokers} (logs in ${path.relative(REPO_ROOT, LOGS_DIR)})`);
+    const { child, exit } = spawnBroker(port);
+    if (!child.pid) {
+      await sleep(50); // let the 'error' event arrive
+      const err = exit.error;
+      throw new Error(
+        `could not start java: ${err && err.code === 'ENOENT' ? `'${javaBin()}' not found, install Java 17` : err}`,
+      );
+    }
+    fs.writeFileSync(PID_FILE, `${child.pid}\n`);
+    fs.writeFileSync(
+      STATE_FILE,
+      `${JSON.stringify({ pid: child.pid, port, controllerPort, startedAt: new Date().toISOString() }, null, 2)}\n`,
+    );
+    await waitUntilUp(
+      brokers,
+      () => exit.code === undefined && exit.error === undefined && processExists(child.pid),
+      () => (exit.error ? String(exit.error) : `exit ${exit.code}`),
+    );
+    log(`broker up at ${brokers} (pid ${child.pid}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { brokers, startedHere: true };
+  });
+}
+
+/**
+ * Stops the broker started by ensureBroker (SIGTERM, SIGKILL after 30 s) and removes its pid file. Keeps data/.
+ * Safe to call when nothing is running.
+ * @param {{ log?: (message: string) => void }} [options]
+ * @returns {Promise<void>}
+ */
+async function stopBroker({ log = noop } = {}) {
+  if (!fs.existsSync(BASE_DIR)) return;
+  await withLock(async () => {
+    const pid = readPid();
+    if (pid === null || !isBrokerProcess(pid)) {
+      removeRunFiles();
+      return;
+    }
+    log(`stopping Kafka broker (pid ${pid})`);
+    const started = Date.now();
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (processExists(pid) && Date.now() < deadline) await sleep(100);
+    if (processExists(pid)) {
+      log(`broker did not stop within ${STOP_TIMEOUT_MS / 1000} s; sending SIGKILL`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      const killDeadline = Date.now() + 5_000;
+      while (processExists(pid) && Date.now() < killDeadline) await sleep(100);
+    }
+    removeRunFiles();
+    log(`broker stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+}
+
+/**
+ * The running broker started by ensureBroker, if any (pid file alive and answering).
+ * @returns {Promise<{ running: boolean, pid?: number, brokers?: string }>}
+ */
+async function brokerStatus() {
+  const running = runningBroker();
+  if (!running) return { running: false };
+  return { running: await brokerIsUp(running.brokers), pid: running.pid, brokers: running.brokers };
+}
+
+module.exports = { ensureBroker, stopBroker, brokerIsUp, brokerStatus, paths: { BASE_DIR, LIBS_DIR, DATA_DIR, LOGS_DIR } };
+
+// ---------------------------------------------------------------------------------------------------------------
+// CLI
+
+async function main(argv) {
+  const command = argv[0];
+  const log = (message) => process.stderr.write(`[kafka] ${message}\n`);
+  switch (command) {
+    case 'start': {
+      const { brokers } = await ensureBroker({ log });
+      process.stdout.write(`KAFKA_BROKERS=${brokers}\n`);
+      return 0;
+    }
+    case 'stop':
+      await stopBroker({ log });
+      return 0;
+    case 'status': {
+      const status = await brokerStatus();
+      if (status.running) {
+        process.stdout.write(`running pid=${status.pid} KAFKA_BROKERS=${status.brokers}\n`);
+        return 0;
+      }
+      process.stdout.write(status.pid ? `not answering pid=${status.pid} (${status.brokers})\n` : 'stopped\n');
+      return 3;
+    }
+    default:
+      process.stderr.write('usage: node scripts/kafka/local-broker.js start|stop|status\n');
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`[kafka] ${err && err.message ? err.message : err}\n`);
+      process.exit(1);
+    },
+  );
+}

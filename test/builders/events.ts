@@ -1,0 +1,87 @@
+import {
+  DeviceProfile,
+  DeviceRegistered,
+  DeviceRetired,
+  HotpatchApplied,
+  HotpatchReverted,
+  PatchDefinition,
+  UpdateStaged,
+} from '@patchstate/domain';
+import { DEVICE_ID, HOSTNAME, aDeviceProfile } from './devices';
+import { DEFAULT_OCCURRED_AT, REGISTERED_AT } from './metadata';
+
+/*
+ * Recorded facts for the "given" part of a test. Reboots are not built here: what a reboot commits or
+ * supersedes is the decider's to work out, so histories with reboots are best produced by deciding commands.
+ */
+
+interface EventOptions {
+  deviceId?: string;
+  at?: string;
+}
+
+export function deviceRegistered(profile: Partial<DeviceProfile> = {}, options: EventOptions & { hostname?: string } = {}): DeviceRegistered {
+  return {
+    type: 'DeviceRegistered',
+    data: {
+      deviceId: options.deviceId ?? DEVICE_ID,
+      hostname: options.hostname ?? HOSTNAME,
+      profile: aDeviceProfile(profile),
+      registeredAt: options.at ?? REGISTERED_AT,
+    },
+  };
+}
+
+export function hotpatchApplied(patch: PatchDefinition, options: EventOptions = {}): HotpatchApplied {
+  if (patch.baselineBuild === null) throw new Error(`${patch.patchId} is not a hotpatch`);
+  return {
+    type: 'HotpatchApplied',
+    data: {
+      deviceId: options.deviceId ?? DEVICE_ID,
+      patchId: patch.patchId,
+      build: patch.build,
+      baselineBuild: patch.baselineBuild,
+      cves: patch.cves,
+      appliedAt: options.at ?? DEFAULT_OCCURRED_AT,
+    },
+  };
+}
+
+export function updateStaged(patch: PatchDefinition, options: EventOptions & { replaces?: string | null } = {}): UpdateStaged {
+  if (patch.kind === 'hotpatch') throw new Error(`${patch.patchId} is a hotpatch, not an update that is staged`);
+  return {
+    type: 'UpdateStaged',
+    data: {
+      deviceId: options.deviceId ?? DEVICE_ID,
+      patchId: patch.patchId,
+      kind: patch.kind,
+      build: patch.build,
+      cves: patch.cves,
+      stagedAt: options.at ?? DEFAULT_OCCURRED_AT,
+      replaces: options.replaces ?? null,
+    },
+  };
+}
+
+export function hotpatchReverted(patch: PatchDefinition | string, leavesDiskAtReboot: boolean, options: EventOptions = {}): HotpatchReverted {
+  return {
+    type: 'HotpatchReverted',
+    data: {
+      deviceId: options.deviceId ?? DEVICE_ID,
+      patchId: typeof patch === 'string' ? patch : patch.patchId,
+      revertedAt: options.at ?? DEFAULT_OCCURRED_AT,
+      leavesDiskAtReboot,
+    },
+  };
+}
+
+export function deviceRetired(options: EventOptions & { reason?: string | null } = {}): DeviceRetired {
+  return {
+    type: 'DeviceRetired',
+    data: {
+      deviceId: options.deviceId ?? DEVICE_ID,
+      reason: options.reason === undefined ? 'decommissioned' : options.reason,
+      retiredAt: options.at ?? DEFAULT_OCCURRED_AT,
+    },
+  };
+}
