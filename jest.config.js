@@ -29,7 +29,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['reflect-metadata'],
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeouts.ts'],
     },
     {
       ...common,
@@ -39,7 +39,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['reflect-metadata'],
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeouts.ts'],
     },
   ],
 };

@@ -47,8 +47,8 @@ export class DeviceHistory {
     return this.decide(applyHotpatch(patch, this.options()), patchState(patch, options));
   }
 
-  rebooted(bootId: string | null = null): this {
-    return this.decide(commitOnReboot({ ...this.options(), bootId: bootId ?? `boot-${this.recorded.length + 1}` }), null);
+  rebooted(bootId: string | null = `boot-${this.recorded.length + 1}`): this {
+    return this.decide(commitOnReboot({ ...this.options(), bootId }), null);
   }
 
   staged(patch: PatchDefinition): this {

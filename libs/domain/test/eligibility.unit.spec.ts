@@ -23,8 +23,8 @@ import {
 } from '../../../test/builders';
 import { given } from './given.helper.spec';
 
-/** The February hotpatch as the catalog offers it, applied to a device registered with `profile`. */
-function applyingFebruaryTo(profile: Parameters<typeof deviceRegistered>[0], patch: PatchDefinition = FEBRUARY_2025_HOTPATCH, revoked = false) {
+/** Applies `patch` (February 2025 unless told) to a device freshly registered with `profile`. */
+function applyingTo(profile: Parameters<typeof deviceRegistered>[0], patch: PatchDefinition = FEBRUARY_2025_HOTPATCH, revoked = false) {
   return given([deviceRegistered(profile)]).when(applyHotpatch(patch), patchState(patch, { revoked }));
 }
 
@@ -49,37 +49,37 @@ const SERVER_2022_HOTPATCH = aHotpatch({
 describe('hotpatch eligibility', () => {
   it('lets a Windows 11 Enterprise 24H2 x64 device with VBS running and hotpatching enabled take the hotpatch', () => {
     expect(hotpatchEligibility(subject(), FEBRUARY_2025_HOTPATCH, false)).toEqual({ eligible: true, reasons: [] });
-    expect(applyingFebruaryTo({}).events()[0]!.type).toBe('HotpatchApplied');
+    expect(applyingTo({}).events()[0]!.type).toBe('HotpatchApplied');
   });
 
   describe('VBS_NOT_RUNNING', () => {
     it.each(['off', 'enabled'] as const)('refuses a device whose VBS is %s (enabled but not running does not count)', (vbs) => {
-      applyingFebruaryTo({ vbs }).thenRejectedFor(['VBS_NOT_RUNNING']);
+      applyingTo({ vbs }).thenRejectedFor(['VBS_NOT_RUNNING']);
     });
   });
 
   describe('UNSUPPORTED_EDITION', () => {
     it('refuses Windows 11 Pro', () => {
-      applyingFebruaryTo({ edition: 'pro' }).thenRejectedFor(['UNSUPPORTED_EDITION']);
+      applyingTo({ edition: 'pro' }).thenRejectedFor(['UNSUPPORTED_EDITION']);
     });
 
     it('refuses Windows Server 2022 Standard: only Datacenter: Azure Edition hotpatches on 2022', () => {
       const server2022 = { product: 'windows-server-2022', edition: 'standard', build: SERVER_2022_JANUARY_2025_BUILD } as const;
-      applyingFebruaryTo(server2022, SERVER_2022_HOTPATCH).thenRejectedFor(['UNSUPPORTED_EDITION']);
-      applyingFebruaryTo({ ...server2022, edition: 'datacenter' }, SERVER_2022_HOTPATCH).thenRejectedFor(['UNSUPPORTED_EDITION']);
+      applyingTo(server2022, SERVER_2022_HOTPATCH).thenRejectedFor(['UNSUPPORTED_EDITION']);
+      applyingTo({ ...server2022, edition: 'datacenter' }, SERVER_2022_HOTPATCH).thenRejectedFor(['UNSUPPORTED_EDITION']);
     });
 
     it('accepts Windows Server 2022 Datacenter: Azure Edition', () => {
       const azure = { product: 'windows-server-2022', edition: 'datacenter-azure-edition', build: SERVER_2022_JANUARY_2025_BUILD } as const;
-      expect(applyingFebruaryTo(azure, SERVER_2022_HOTPATCH).events()[0]!.type).toBe('HotpatchApplied');
+      expect(applyingTo(azure, SERVER_2022_HOTPATCH).events()[0]!.type).toBe('HotpatchApplied');
     });
 
     it.each(['standard', 'datacenter', 'datacenter-azure-edition'] as const)('accepts Windows Server 2025 %s', (edition) => {
-      expect(applyingFebruaryTo({ product: 'windows-server-2025', edition }).events()[0]!.type).toBe('HotpatchApplied');
+      expect(applyingTo({ product: 'windows-server-2025', edition }).events()[0]!.type).toBe('HotpatchApplied');
     });
 
     it.each(['education', 'windows-365-enterprise'] as const)('accepts Windows 11 %s', (edition) => {
-      expect(applyingFebruaryTo({ edition }).events()[0]!.type).toBe('HotpatchApplied');
+      expect(applyingTo({ edition }).events()[0]!.type).toBe('HotpatchApplied');
     });
 
     it('refuses a server edition reported for Windows 11', () => {
@@ -89,7 +89,7 @@ describe('hotpatch eligibility', () => {
 
   describe('UNSUPPORTED_OS_BUILD', () => {
     it('refuses Windows 11 23H2 (build 22631.x), which is also off the hotpatch baseline', () => {
-      applyingFebruaryTo({ build: WINDOWS_11_23H2_BUILD }).thenRejectedFor(['UNSUPPORTED_OS_BUILD', 'BASELINE_MISMATCH']);
+      applyingTo({ build: WINDOWS_11_23H2_BUILD }).thenRejectedFor(['UNSUPPORTED_OS_BUILD', 'BASELINE_MISMATCH']);
     });
 
     it('judges the device alone: 23H2 cannot hotpatch whatever the patch', () => {
@@ -102,15 +102,15 @@ describe('hotpatch eligibility', () => {
 
   describe('Arm64 and CHPE', () => {
     it('refuses an Arm64 device with CHPE enabled (CHPE_ENABLED)', () => {
-      applyingFebruaryTo(anArm64Profile({ chpeDisabled: false })).thenRejectedFor(['CHPE_ENABLED']);
+      applyingTo(anArm64Profile({ chpeDisabled: false })).thenRejectedFor(['CHPE_ENABLED']);
     });
 
     it('applies on an Arm64 device with CHPE disabled', () => {
-      expect(applyingFebruaryTo(anArm64Profile()).events()[0]!.type).toBe('HotpatchApplied');
+      expect(applyingTo(anArm64Profile()).events()[0]!.type).toBe('HotpatchApplied');
     });
 
     it('ignores the CHPE setting on x64', () => {
-      expect(applyingFebruaryTo({ architecture: 'x64', chpeDisabled: false }).events()[0]!.type).toBe('HotpatchApplied');
+      expect(applyingTo({ architecture: 'x64', chpeDisabled: false }).events()[0]!.type).toBe('HotpatchApplied');
     });
 
     it('applies once the device reports CHPE disabled', () => {
@@ -123,12 +123,12 @@ describe('hotpatch eligibility', () => {
 
   it('refuses a hotpatch not built for the device architecture (ARCHITECTURE_NOT_SUPPORTED)', () => {
     const x64Only = aHotpatch({ architectures: ['x64'] });
-    applyingFebruaryTo(anArm64Profile(), x64Only).thenRejectedFor(['ARCHITECTURE_NOT_SUPPORTED']);
+    applyingTo(anArm64Profile(), x64Only).thenRejectedFor(['ARCHITECTURE_NOT_SUPPORTED']);
   });
 
   it('refuses a hotpatch for another product (PRODUCT_NOT_SUPPORTED)', () => {
     const serverOnly = aHotpatch({ products: ['windows-server-2025'] });
-    applyingFebruaryTo({ product: 'windows-11' }, serverOnly).thenRejectedFor(['PRODUCT_NOT_SUPPORTED']);
+    applyingTo({ product: 'windows-11' }, serverOnly).thenRejectedFor(['PRODUCT_NOT_SUPPORTED']);
   });
 
   it('treats a hotpatch without a product list as meant for every product of its build line', () => {
@@ -138,12 +138,12 @@ describe('hotpatch eligibility', () => {
   });
 
   it('refuses a device whose policy does not enable hotpatching (HOTPATCH_DISABLED)', () => {
-    applyingFebruaryTo({ hotpatchEnabled: false }).thenRejectedFor(['HOTPATCH_DISABLED']);
+    applyingTo({ hotpatchEnabled: false }).thenRejectedFor(['HOTPATCH_DISABLED']);
   });
 
   describe('BASELINE_MISMATCH', () => {
     it('refuses a hotpatch of another baseline', () => {
-      applyingFebruaryTo({}, MAY_2025_HOTPATCH).thenRejectedFor(['BASELINE_MISMATCH']);
+      applyingTo({}, MAY_2025_HOTPATCH).thenRejectedFor(['BASELINE_MISMATCH']);
     });
 
     it('refuses a hotpatch of the old baseline once the new baseline runs', () => {
@@ -168,7 +168,7 @@ describe('hotpatch eligibility', () => {
   });
 
   it('refuses a revoked hotpatch (PATCH_REVOKED)', () => {
-    applyingFebruaryTo({}, FEBRUARY_2025_HOTPATCH, true).thenRejectedFor(['PATCH_REVOKED']);
+    applyingTo({}, FEBRUARY_2025_HOTPATCH, true).thenRejectedFor(['PATCH_REVOKED']);
   });
 
   it('refuses a retired device (DEVICE_RETIRED)', () => {

@@ -29,8 +29,9 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
       try {
         await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
       } catch (error) {
-        // Another process may have created it between the check and the create.
-        if ((error as { code?: string }).code !== '42P04') throw error;
+        // Another process (the api and projector start together) may have created it a moment earlier.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw error;
       }
     }
   } finally {

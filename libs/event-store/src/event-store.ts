@@ -138,10 +138,13 @@ export class PostgresEventStore {
     if (actualVersion !== expectedVersion) throw versionConflict(streamId, expectedVersion, actualVersion);
 
     // The single counter row is locked until commit: appends are numbered in commit order, without gaps.
-    const [{ last_position: lastPosition }]: { last_position: string }[] = await runner.query(
+    // UPDATE ... RETURNING: TypeORM hands back the rows only through the structured result.
+    const counter = await runner.query(
       'UPDATE event_store_position SET last_position = last_position + $1 RETURNING last_position',
       [events.length],
+      true,
     );
+    const lastPosition = String((counter.records as { last_position: string }[])[0].last_position);
     const firstPosition = BigInt(lastPosition) - BigInt(events.length) + 1n;
 
     let prevHash: string | null = current[0]?.last_hash ?? null;

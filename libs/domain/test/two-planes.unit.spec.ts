@@ -1,0 +1,112 @@
+import { DeviceView, describeDevice, diskBaselineBuild, pendingCommit, planeBuild, planeCves } from '@patchstate/domain';
+import {
+  APRIL_2025_BASELINE,
+  FEBRUARY_2025_CVES,
+  FEBRUARY_2025_HOTPATCH,
+  MAY_2025_CVES,
+  MAY_2025_HOTPATCH,
+  SEPTEMBER_2025_CUMULATIVE,
+  SEPTEMBER_2025_HOTPATCH,
+  aDeviceHistory,
+} from '../../../test/builders';
+import { registeredStateAfter } from './given.helper.spec';
+
+/** Both planes of the device after `history`, as operators see them. */
+function view(history: ReturnType<typeof aDeviceHistory>, offered: typeof FEBRUARY_2025_HOTPATCH | null = null): DeviceView {
+  return describeDevice(registeredStateAfter(history.events), offered && { patch: offered, revoked: false });
+}
+
+describe('the memory and disk planes through apply, reboot, staged baseline, reboot, revert', () => {
+  // Each step starts a fresh history from the previous step's recipe, so every test stands alone.
+  const registered = () => aDeviceHistory().registered();
+  const applied = () => registered().applied(FEBRUARY_2025_HOTPATCH);
+  const committed = () => applied().rebooted();
+  const stagedApril = () => committed().staged(APRIL_2025_BASELINE);
+  const onApril = () => stagedApril().rebooted();
+  const revertedMay = () => onApril().applied(MAY_2025_HOTPATCH).rebooted().reverted(MAY_2025_HOTPATCH);
+  const cleanedUp = () => revertedMay().rebooted();
+  const aprilCves = [...APRIL_2025_BASELINE.cves].sort();
+
+  it('starts with both planes on the registered baseline and nothing pending', () => {
+    const v = view(registered(), FEBRUARY_2025_HOTPATCH);
+    expect(v.memory).toEqual({ build: '26100.2894', baselineBuild: '26100.2894', hotpatches: [], cves: [] });
+    expect(v.disk).toEqual(v.memory);
+    expect(v).toMatchObject({ pendingCommit: [], pendingRestart: null, pendingRemoval: [], retired: false });
+    expect(v.eligibility).toEqual({ eligible: true, reasons: [], patchId: 'KB5052093' });
+  });
+
+  it('1. apply: memory runs the hotpatch build and its CVEs; disk lags until a reboot', () => {
+    const v = view(applied());
+    expect(v.memory).toEqual({ build: '26100.3032', baselineBuild: '26100.2894', hotpatches: ['KB5052093'], cves: [...FEBRUARY_2025_CVES].sort() });
+    expect(v.disk).toEqual({ build: '26100.2894', baselineBuild: '26100.2894', hotpatches: [], cves: [] });
+    expect(v.pendingCommit).toEqual(['KB5052093']);
+    expect(v.pendingRestart).toBeNull();
+    const state = registeredStateAfter(applied().events);
+    expect(planeBuild(state.memory)).toBe('26100.3032');
+    expect(planeBuild(state.disk)).toBe('26100.2894');
+    expect(pendingCommit(state)).toEqual(['KB5052093']);
+  });
+
+  it('2. reboot: the hotpatch is written to disk and the planes agree', () => {
+    const v = view(committed());
+    expect(v.disk).toEqual(v.memory);
+    expect(v.disk).toMatchObject({ build: '26100.3032', hotpatches: ['KB5052093'], cves: [...FEBRUARY_2025_CVES].sort() });
+    expect(v.pendingCommit).toEqual([]);
+  });
+
+  it('3. stage the April baseline: disk is ahead of memory, a restart is pending, hotpatches are refused', () => {
+    const v = view(stagedApril(), FEBRUARY_2025_HOTPATCH);
+    expect(v.pendingRestart).toEqual({ patchId: 'KB5055523', build: '26100.3775' });
+    expect(v.memory.build).toBe('26100.3032');
+    expect(diskBaselineBuild(registeredStateAfter(stagedApril().events))).toBe('26100.3775');
+    expect(v.eligibility).toEqual({ eligible: false, reasons: ['BASELINE_MISMATCH'], patchId: 'KB5052093' });
+  });
+
+  it('4. reboot: the April baseline runs on both planes and supersedes the February hotpatch', () => {
+    const v = view(onApril(), MAY_2025_HOTPATCH);
+    const april = { build: '26100.3775', baselineBuild: '26100.3775', hotpatches: [], cves: aprilCves };
+    expect(v.memory).toEqual(april);
+    expect(v.disk).toEqual(april);
+    expect(v.profile.build).toBe('26100.3775');
+    expect(v).toMatchObject({ pendingCommit: [], pendingRestart: null });
+    expect(v.eligibility).toEqual({ eligible: true, reasons: [], patchId: 'KB5058497' });
+  });
+
+  it('5. apply a hotpatch of the new baseline, reboot, then revert: memory drops it now, disk keeps it until the next reboot', () => {
+    const v = view(revertedMay());
+    expect(v.memory).toEqual({ build: '26100.3775', baselineBuild: '26100.3775', hotpatches: [], cves: aprilCves });
+    expect(v.disk).toEqual({ build: '26100.4052', baselineBuild: '26100.3775', hotpatches: ['KB5058497'], cves: [...aprilCves, ...MAY_2025_CVES].sort() });
+    expect(v.pendingRemoval).toEqual(['KB5058497']);
+    expect(v.pendingCommit).toEqual([]);
+  });
+
+  it('6. reboot: the reverted hotpatch leaves the disk and the planes agree again', () => {
+    const v = view(cleanedUp());
+    expect(v.memory).toEqual(v.disk);
+    expect(v.disk).toEqual({ build: '26100.3775', baselineBuild: '26100.3775', hotpatches: [], cves: aprilCves });
+    expect(v.pendingRemoval).toEqual([]);
+  });
+});
+
+describe('protection is judged by CVEs, not by build number', () => {
+  it('a September 2025 hotpatch (26100.6508) carries the same fixes as the higher cumulative (26100.6584)', () => {
+    const hotpatched = registeredStateAfter(aDeviceHistory('ws-hot').registered({ build: '26100.4652' }).applied(SEPTEMBER_2025_HOTPATCH).events);
+    const updated = registeredStateAfter(aDeviceHistory('ws-cu').registered({ build: '26100.4652' }).staged(SEPTEMBER_2025_CUMULATIVE).rebooted().events);
+    expect(planeBuild(hotpatched.memory)).toBe('26100.6508');
+    expect(planeBuild(updated.memory)).toBe('26100.6584');
+    expect(planeCves(hotpatched.memory)).toEqual(expect.arrayContaining(SEPTEMBER_2025_CUMULATIVE.cves));
+    expect(planeCves(updated.memory)).toEqual(expect.arrayContaining(SEPTEMBER_2025_HOTPATCH.cves));
+    // In memory only, until the hotpatched device reboots.
+    expect(planeCves(hotpatched.disk)).toEqual([]);
+  });
+
+  it('a plane build is the highest build on it, compared numerically', () => {
+    const plane = {
+      baselineBuild: '26100.9999',
+      baselinePatchId: null,
+      baselineCves: [],
+      hotpatches: [{ patchId: 'KB5099999', build: '26100.10000', baselineBuild: '26100.9999', cves: [], appliedAt: '2025-01-01T00:00:00Z' }],
+    };
+    expect(planeBuild(plane)).toBe('26100.10000');
+  });
+});
