@@ -1,4 +1,4 @@
-import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig, loadConfig } from '@patchstate/config';
 import { createApiApp } from '../../apps/api/src/bootstrap';
@@ -11,7 +11,8 @@ export interface TestStack {
   config: AppConfig;
   baseUrl: string;
   api: INestApplication;
-  projector: INestApplicationContext | null;
+  projector: INestApplication | null;
+  projectorUrl(): string;
   relay(): OutboxRelayService;
   projectorService(): ProjectorService;
   startProjector(): Promise<void>;
@@ -47,9 +48,13 @@ export async function startTestStack(options: { projector?: boolean; env?: Recor
       if (!stack.projector) throw new Error('projector is not running');
       return stack.projector.get(ProjectorService);
     },
+    projectorUrl: () => {
+      if (!stack.projector) throw new Error('projector is not running');
+      return `http://127.0.0.1:${(stack.projector.getHttpServer().address() as { port: number }).port}`;
+    },
     startProjector: async () => {
-      stack.projector = await NestFactory.createApplicationContext(ProjectorModule.forRoot(config), { logger: false });
-      await stack.projector.init();
+      stack.projector = await NestFactory.create(ProjectorModule.forRoot(config), { logger: false });
+      await stack.projector.listen(0, '127.0.0.1');
     },
     stopProjector: async () => {
       await stack.projector?.close();

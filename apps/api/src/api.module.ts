@@ -1,24 +1,33 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@patchstate/config';
 import { CommandHandlingModule } from '@patchstate/command-handling';
 import { EventStoreModule } from '@patchstate/event-store';
 import { MessagingModule } from '@patchstate/messaging';
+import { ReadModelQueriesModule } from '@patchstate/read-models';
 import { DeviceCommandsController } from './commands/devices.controller';
 import { PatchCommandsController } from './commands/patches.controller';
 import { CommandGateway } from './http/command-gateway';
 import { ErrorFilter } from './http/domain-error.filter';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { DeviceQueriesController } from './queries/device-queries.controller';
+import { FleetQueriesController } from './queries/fleet-queries.controller';
+import { ReadYourWritesInterceptor } from './http/read-your-writes.interceptor';
+import { ApiMetricsController } from './metrics/api-metrics.controller';
 
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule],
-      controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController],
-      providers: [CommandGateway, OutboxRelayService, { provide: APP_FILTER, useClass: ErrorFilter }],
+      imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, ReadModelQueriesModule],
+      controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController],
+      providers: [
+        CommandGateway,
+        OutboxRelayService,
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
+      ],
     };
   }
 }

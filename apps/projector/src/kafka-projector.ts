@@ -2,6 +2,7 @@ import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { parseEnvelope } from '@patchstate/messaging';
 import { IncomingMessage, ProjectionEngine } from '@patchstate/read-models';
+import { ThroughputWindow } from './metrics/throughput-window';
 
 export interface KafkaProjectorOptions {
   topic: string;
@@ -16,6 +17,7 @@ export interface ProjectorMetrics {
   batches: number;
   /** Per partition: the newest offset on the broker minus the next offset to project. */
   lag: Map<number, number>;
+  throughput: ThroughputWindow;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ProjectorMetrics {
  */
 export class KafkaProjector {
   private consumer: Consumer | null = null;
-  readonly metrics: ProjectorMetrics = { eventsApplied: 0, eventsSkippedAsDuplicate: 0, eventsParked: 0, batches: 0, lag: new Map() };
+  readonly metrics: ProjectorMetrics = { eventsApplied: 0, eventsSkippedAsDuplicate: 0, eventsParked: 0, batches: 0, lag: new Map(), throughput: new ThroughputWindow() };
 
   constructor(
     private readonly kafka: Kafka,
@@ -93,6 +95,7 @@ export class KafkaProjector {
     this.metrics.eventsSkippedAsDuplicate += outcome.skippedAsDuplicate;
     this.metrics.eventsParked += outcome.parked;
     this.metrics.batches += 1;
+    this.metrics.throughput.record(messages.length);
     this.metrics.lag.set(batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
     resolveOffset(last);
     // Kafka's committed offset is only a hint for tools; the Postgres checkpoint decides where we resume.

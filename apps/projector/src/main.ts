@@ -5,9 +5,12 @@ import { ProjectorModule } from './projector.module';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.createApplicationContext(ProjectorModule.forRoot(config));
+  const app = await NestFactory.create(ProjectorModule.forRoot(config));
   app.enableShutdownHooks();
-  console.log(`patchstate projector consuming ${config.kafka.topic} as group ${config.kafka.projectorGroupId}`);
+  await app.listen(config.projector.httpPort, config.http.host);
+  console.log(
+    `patchstate projector consuming ${config.kafka.topic} as group ${config.kafka.projectorGroupId}; metrics on http://${config.http.host}:${config.projector.httpPort}/metrics`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@patchstate/config';
 import { EventStoreModule } from '@patchstate/event-store';
 import { MessagingModule } from '@patchstate/messaging';
+import { ProjectorMetricsController } from './metrics/projector-metrics.controller';
 import { ProjectorService } from './projector.service';
 
 @Module({})
@@ -10,6 +11,7 @@ export class ProjectorModule {
     return {
       module: ProjectorModule,
       imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule],
+      controllers: [ProjectorMetricsController],
       providers: [ProjectorService],
     };
   }

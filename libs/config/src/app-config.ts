@@ -13,6 +13,8 @@ export interface AppConfig {
     projectorGroupId: string;
   };
   outbox: { batchSize: number; safetyPollMs: number };
+  /** The projector's own HTTP port, for /metrics and /health. */
+  projector: { httpPort: number };
   readYourWrites: { maxWaitMs: number };
 }
 
@@ -48,6 +50,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchSize: read.integer('OUTBOX_BATCH_SIZE', 500, 1, 10000),
       safetyPollMs: read.integer('OUTBOX_SAFETY_POLL_MS', 5000, 100, 600000),
     },
+    projector: { httpPort: read.port('PROJECTOR_HTTP_PORT', 3001) },
     readYourWrites: { maxWaitMs: read.integer('READ_YOUR_WRITES_MAX_WAIT_MS', 5000, 0, 60000) },
   };
   if (problems.length > 0) throw new ConfigError(problems);

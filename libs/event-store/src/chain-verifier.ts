@@ -17,6 +17,14 @@ interface ChainRow {
   metadata: EventMetadata;
   prev_hash: string | null;
   hash: string;
+  stream_type: string;
+  event_id: string;
+  schema_version: number;
+  actor: string;
+  correlation_id: string;
+  causation_id: string | null;
+  occurred_us: string;
+  recorded_us: string;
 }
 
 const PAGE = 1000;
@@ -42,7 +50,11 @@ export async function verifyHashChains(db: DataSource, options: { streamId?: str
       conditions.push(`(stream_id, version) > ($${params.length - 1}, $${params.length})`);
     }
     const rows: ChainRow[] = await db.query(
-      `SELECT stream_id, version, type, data, metadata, prev_hash, hash FROM events
+      `SELECT stream_id, version, type, data, metadata, prev_hash, hash, stream_type, event_id, schema_version, actor,
+              correlation_id, causation_id,
+              (extract(epoch FROM occurred_at) * 1000000)::bigint::text AS occurred_us,
+              (extract(epoch FROM recorded_at) * 1000000)::bigint::text AS recorded_us
+       FROM events
        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
        ORDER BY stream_id, version LIMIT ${PAGE}`,
       params,
@@ -68,6 +80,7 @@ export async function verifyHashChains(db: DataSource, options: { streamId?: str
         metadata: row.metadata,
       });
       if (recomputed !== row.hash) return broken('content does not match its hash');
+      if (!columnsAgreeWithMetadata(row)) return broken('its columns do not match its hashed metadata');
       eventsChecked += 1;
       previous = { streamId: row.stream_id, version: row.version, hash: row.hash };
     }
@@ -78,6 +91,36 @@ export async function verifyHashChains(db: DataSource, options: { streamId?: str
   const tail = await verifyStreamHeads(db, options.streamId);
   if (tail) return { ok: false, streamsChecked, eventsChecked, firstBroken: tail };
   return { ok: true, streamsChecked, eventsChecked, firstBroken: null };
+}
+
+/**
+ * Audit queries filter on columns that copy the hashed metadata (actor, times, ids): an edit there is as much
+ * a tampering as an edit of the jsonb, so they must agree with it.
+ */
+function columnsAgreeWithMetadata(row: ChainRow): boolean {
+  const metadata = row.metadata as Partial<EventMetadata> | null;
+  if (metadata === null || typeof metadata !== 'object') return false;
+  return (
+    row.event_id === metadata.eventId &&
+    row.schema_version === metadata.schemaVersion &&
+    row.actor === metadata.actor?.id &&
+    row.correlation_id === metadata.correlationId &&
+    row.causation_id === (metadata.causationId ?? null) &&
+    row.stream_id.startsWith(`${row.stream_type}-`) &&
+    row.occurred_us === isoToMicroseconds(metadata.occurredAt) &&
+    row.recorded_us === isoToMicroseconds(metadata.recordedAt)
+  );
+}
+
+/** Microseconds since the epoch, as Postgres stores a timestamptz (it keeps six fractional digits). */
+function isoToMicroseconds(iso: unknown): string | null {
+  if (typeof iso !== 'string') return null;
+  const fraction = /\.(\d+)/.exec(iso)?.[1] ?? '';
+  const wholeSeconds = Date.parse(iso.replace(/\.\d+/, ''));
+  if (Number.isNaN(wholeSeconds)) return null;
+  const digits = fraction.padEnd(7, '0');
+  const micros = Number(digits.slice(0, 6)) + (Number(digits[6]) >= 5 ? 1 : 0);
+  return String(BigInt(wholeSeconds) * 1000n + BigInt(micros));
 }
 
 /** A removed last event leaves no gap in the chain, but the stream head still remembers it. */

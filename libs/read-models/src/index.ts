@@ -3,12 +3,20 @@ export * from './engine/projection-engine';
 export * from './device-state/device-state.projection';
 export * from './device-state/device-queries';
 export * from './patch-catalog/patch-catalog.projection';
+export * from './rollout/patch-rollout.projection';
+export * from './rollout/rollout-queries';
+export * from './cve-exposure/cve-exposure-queries';
+export * from './fleet/fleet-summary-queries';
+export * from './engine/projection-progress';
+export * from './paging/page';
 
 import { DeviceStateProjection } from './device-state/device-state.projection';
 import { PatchCatalogProjection } from './patch-catalog/patch-catalog.projection';
+import { PatchRolloutProjection } from './rollout/patch-rollout.projection';
 import { Projection } from './engine/projection';
 
 /** Every live projection: the projector and the replay tool run exactly this list. */
 export function allProjections(): Projection[] {
-  return [new PatchCatalogProjection(), new DeviceStateProjection()];
+  return [new PatchCatalogProjection(), new DeviceStateProjection(), new PatchRolloutProjection()];
 }
+export * from './read-model-queries.module';

@@ -1,24 +1,35 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { DomainError, parseDeviceId } from '@patchstate/domain';
-import { DATA_SOURCE } from '@patchstate/event-store';
-import { DeviceQueries } from '@patchstate/read-models';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DomainError, ValidationError, isIsoTimestamp, parseDeviceId } from '@patchstate/domain';
+import { DEVICE_LIST_STATES, DeviceQueries, parseDeviceListState, parseLimit } from '@patchstate/read-models';
 
 @ApiTags('device queries')
 @Controller('v1/devices')
 export class DeviceQueriesController {
-  private readonly queries: DeviceQueries;
+  constructor(private readonly queries: DeviceQueries) {}
 
-  constructor(@Inject(DATA_SOURCE) db: DataSource) {
-    this.queries = new DeviceQueries(db);
+  @Get()
+  @ApiOperation({ summary: 'Devices in a state, paged by a stable cursor' })
+  @ApiQuery({ name: 'state', enum: DEVICE_LIST_STATES })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'minPosition', required: false, description: 'wait until the read models applied this position' })
+  list(@Query('state') state: unknown, @Query('limit') limit: unknown, @Query('cursor') cursor: unknown) {
+    return this.queries.listDevices(parseDeviceListState(state), parseLimit(limit), typeof cursor === 'string' ? cursor : undefined);
   }
 
   @Get(':deviceId')
-  async device(@Param('deviceId') id: string) {
+  @ApiOperation({ summary: 'A device: both planes, eligibility, pending work; with asOf, as the log said then' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO time: answer from the events recorded up to then' })
+  async device(@Param('deviceId') id: string, @Query('asOf') asOf: unknown) {
     const deviceId = parseDeviceId(id);
-    const device = await this.queries.findDevice(deviceId);
-    if (!device) throw new DomainError('DEVICE_NOT_FOUND', `device ${deviceId} is not known to the read model`, { deviceId });
+    if (asOf !== undefined && !isIsoTimestamp(asOf)) {
+      throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
+    }
+    const device = asOf === undefined ? await this.queries.findDevice(deviceId) : await this.queries.findDeviceAsOf(deviceId, asOf);
+    if (!device) {
+      throw new DomainError('DEVICE_NOT_FOUND', `device ${deviceId} is not known${asOf ? ` as of ${asOf}` : ''}`, { deviceId });
+    }
     return device;
   }
 }

@@ -20,7 +20,8 @@ export interface DeviceView {
   memory: PlaneView;
   disk: PlaneView;
   pendingCommit: string[];
-  pendingRestart: { patchId: string; build: Build } | null;
+  /** Disk ahead of memory since `stagedAt`: what operators chase when they ask who waits for a reboot. */
+  pendingRestart: { patchId: string; build: Build; stagedAt: string } | null;
   pendingRemoval: string[];
   retired: boolean;
 }
@@ -56,7 +57,9 @@ export function describeDevice(
     memory: plane(state.memory),
     disk: plane(state.disk),
     pendingCommit: pendingCommit(state),
-    pendingRestart: state.pendingRestart ? { patchId: state.pendingRestart.patchId, build: state.pendingRestart.build } : null,
+    pendingRestart: state.pendingRestart
+      ? { patchId: state.pendingRestart.patchId, build: state.pendingRestart.build, stagedAt: state.pendingRestart.stagedAt }
+      : null,
     pendingRemoval: state.pendingRemoval,
     retired: state.status === 'retired',
   };

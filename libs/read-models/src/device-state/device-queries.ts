@@ -1,5 +1,18 @@
 import { DataSource } from 'typeorm';
-import { DeviceView, PatchDefinition, RegisteredDevice, describeDevice } from '@patchstate/domain';
+import {
+  DeviceEvent,
+  DeviceView,
+  PatchDefinition,
+  RegisteredDevice,
+  ValidationError,
+  compareBuilds,
+  describeDevice,
+  deviceStreamId,
+  evolveDevice,
+  initialDeviceState,
+} from '@patchstate/domain';
+import { PostgresEventStore } from '@patchstate/event-store';
+import { Page, decodeCursor, encodeCursor, isString } from '../paging/page';
 
 export interface DeviceDocument extends DeviceView {
   version: number;
@@ -7,9 +20,28 @@ export interface DeviceDocument extends DeviceView {
   updatedAt: string;
 }
 
+export const DEVICE_LIST_STATES = ['pending-commit', 'pending-restart', 'ineligible', 'up-to-date', 'hotpatched', 'retired'] as const;
+export type DeviceListState = (typeof DEVICE_LIST_STATES)[number];
+
 /**
- * Reads devices from the read model. Eligibility is judged at read time against the newest hotpatch the
- * catalog offers the device's baseline, so publishing a patch is reflected without touching every device.
+ * SQL conditions on `device_state d` for each list. "up-to-date": nothing waits for a reboot and no
+ * unrevoked hotpatch offered to the device's baseline is newer than what runs in memory.
+ */
+export const DEVICE_STATE_CONDITIONS: Record<DeviceListState, string> = {
+  'pending-commit': 'NOT d.retired AND d.pending_commit',
+  'pending-restart': 'NOT d.retired AND d.pending_restart',
+  ineligible: 'NOT d.retired AND NOT d.device_eligible',
+  hotpatched: "NOT d.retired AND jsonb_array_length(d.state->'memory'->'hotpatches') > 0",
+  retired: 'd.retired',
+  'up-to-date': `NOT d.retired AND NOT d.pending_commit AND NOT d.pending_restart AND NOT EXISTS (
+      SELECT 1 FROM patch_catalog p
+      WHERE p.kind = 'hotpatch' AND NOT p.revoked AND p.baseline_build = d.disk_baseline_build
+        AND (p.build_major, p.build_revision) > (split_part(d.memory_build, '.', 1)::int, split_part(d.memory_build, '.', 2)::int))`,
+};
+
+/**
+ * Reads devices. Eligibility is judged at read time against the newest hotpatch the catalog offers the
+ * device's baseline, so publishing a patch is reflected without touching every device row.
  */
 export class DeviceQueries {
   constructor(private readonly db: DataSource) {}
@@ -30,6 +62,34 @@ export class DeviceQueries {
     };
   }
 
+  /**
+   * The device as the log said at `asOf`: folded from the events recorded up to then (not the read model),
+   * with eligibility judged against the catalog as it stood then.
+   */
+  async findDeviceAsOf(deviceId: string, asOf: string): Promise<DeviceDocument | null> {
+    const stream = await new PostgresEventStore(this.db).readStream(deviceStreamId(deviceId), { recordedUntil: asOf });
+    if (stream.events.length === 0) return null;
+    const state = stream.events.reduce((s, e) => evolveDevice(s, e as unknown as DeviceEvent), initialDeviceState);
+    if (state.status === 'unregistered') return null;
+    const last = stream.events[stream.events.length - 1];
+    const offer = await this.newestHotpatchAsOf(state.memory.baselineBuild, asOf);
+    return { ...describeDevice(state, offer), version: last.version, position: last.position, updatedAt: last.metadata.recordedAt };
+  }
+
+  async listDevices(state: DeviceListState, limit: number, cursor?: string): Promise<Page<DeviceDocument>> {
+    const after = decodeCursor(cursor, isString);
+    const rows: { device_id: string }[] = await this.db.query(
+      `SELECT d.device_id FROM device_state d WHERE ${DEVICE_STATE_CONDITIONS[state]} AND ($1::text IS NULL OR d.device_id > $1)
+       ORDER BY d.device_id LIMIT $2`,
+      [after, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const items = (await Promise.all(page.map((row) => this.findDevice(row.device_id)))).filter(
+      (device): device is DeviceDocument => device !== null,
+    );
+    return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].device_id) : null };
+  }
+
   async newestHotpatchFor(baselineBuild: string): Promise<{ patch: PatchDefinition; revoked: boolean } | null> {
     const rows: { definition: PatchDefinition; revoked: boolean }[] = await this.db.query(
       `SELECT definition, revoked FROM patch_catalog WHERE kind = 'hotpatch' AND baseline_build = $1
@@ -38,4 +98,25 @@ export class DeviceQueries {
     );
     return rows.length === 0 ? null : { patch: rows[0].definition, revoked: rows[0].revoked };
   }
+
+  private async newestHotpatchAsOf(baselineBuild: string, asOf: string): Promise<{ patch: PatchDefinition; revoked: boolean } | null> {
+    const rows: { data: PatchDefinition; revoked: boolean }[] = await this.db.query(
+      `SELECT p.data, EXISTS (
+           SELECT 1 FROM events r WHERE r.stream_id = p.stream_id AND r.type = 'PatchRevoked' AND r.recorded_at <= $2
+         ) AS revoked
+       FROM events p
+       WHERE p.type = 'PatchPublished' AND p.recorded_at <= $2 AND p.data->>'kind' = 'hotpatch'
+         AND p.data->>'baselineBuild' = $1`,
+      [baselineBuild, asOf],
+    );
+    const offered = rows.sort((a, b) => Number(a.revoked) - Number(b.revoked) || compareBuilds(b.data.build, a.data.build));
+    return offered.length === 0 ? null : { patch: offered[0].data, revoked: offered[0].revoked };
+  }
+}
+
+export function parseDeviceListState(value: unknown): DeviceListState {
+  if (typeof value !== 'string' || !(DEVICE_LIST_STATES as readonly string[]).includes(value)) {
+    throw new ValidationError([{ field: 'state', message: `must be one of ${DEVICE_LIST_STATES.join(', ')}` }]);
+  }
+  return value as DeviceListState;
 }

@@ -10,16 +10,20 @@ import {
   initialDeviceState,
   pendingCommit,
   planeBuild,
+  planeCves,
 } from '@patchstate/domain';
 import { EventEnvelope } from '@patchstate/messaging';
 import { Projection } from '../engine/projection';
 
 /**
  * `device_state`: one row per device with the domain's own state (folded by the domain's `evolveDevice`,
- * the same code the write side uses) and the columns the list queries filter on.
+ * the same code the write side uses) and the columns the list queries filter on. It also keeps
+ * `device_cve_protection`: for each CVE fixed on the device, since when in memory and since when on disk,
+ * found by comparing the CVEs of each plane before and after the event.
  */
 export class DeviceStateProjection implements Projection {
   readonly name = 'device_state';
+  readonly tables = ['device_state', 'device_cve_protection'];
 
   handles(envelope: EventEnvelope): boolean {
     return envelope.streamType === 'device' && (DEVICE_EVENT_TYPES as readonly string[]).includes(envelope.type);
@@ -35,7 +39,39 @@ export class DeviceStateProjection implements Projection {
       throw new Error(`${envelope.type} for ${envelope.streamId} arrived before DeviceRegistered`);
     }
     await upsertDeviceRow(tx, after, envelope.version, envelope.position, envelope.metadata.recordedAt);
+    await trackCveProtection(tx, before, after, envelope.metadata.occurredAt);
   }
+}
+
+async function trackCveProtection(tx: QueryRunner, before: DeviceState, after: RegisteredDevice, at: string): Promise<void> {
+  const cvesOf = (state: DeviceState, plane: 'memory' | 'disk') =>
+    new Set(state.status === 'unregistered' ? [] : planeCves(state[plane]));
+  const retired = after.status === 'retired';
+  for (const plane of ['memory', 'disk'] as const) {
+    const column = plane === 'memory' ? 'in_memory_since' : 'on_disk_since';
+    const was = cvesOf(before, plane);
+    const now = retired ? new Set<string>() : cvesOf(after, plane);
+    const gained = [...now].filter((cve) => !was.has(cve));
+    const lost = [...was].filter((cve) => !now.has(cve));
+    if (gained.length > 0) {
+      await tx.query(
+        `INSERT INTO device_cve_protection (device_id, cve_id, ${column})
+         SELECT $1, cve, $3 FROM unnest($2::text[]) AS cve
+         ON CONFLICT (cve_id, device_id) DO UPDATE SET ${column} = EXCLUDED.${column}`,
+        [after.deviceId, gained, at],
+      );
+    }
+    if (lost.length > 0) {
+      await tx.query(
+        `UPDATE device_cve_protection SET ${column} = NULL WHERE device_id = $1 AND cve_id = ANY($2::text[])`,
+        [after.deviceId, lost],
+      );
+    }
+  }
+  await tx.query(
+    'DELETE FROM device_cve_protection WHERE device_id = $1 AND in_memory_since IS NULL AND on_disk_since IS NULL',
+    [after.deviceId],
+  );
 }
 
 function deviceIdOf(envelope: EventEnvelope): string {

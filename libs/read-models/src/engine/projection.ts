@@ -8,6 +8,11 @@ import { EventEnvelope } from '@patchstate/messaging';
  */
 export interface Projection {
   readonly name: string;
+  /**
+   * The tables this projection owns. SQL in `apply` names them unqualified: a rebuild sets the search_path
+   * to a shadow schema holding empty copies of them, so the very same code fills the shadow tables.
+   */
+  readonly tables: readonly string[];
   handles(envelope: EventEnvelope): boolean;
   apply(tx: QueryRunner, envelope: EventEnvelope): Promise<void>;
 }

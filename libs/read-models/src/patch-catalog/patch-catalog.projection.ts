@@ -6,6 +6,7 @@ import { Projection } from '../engine/projection';
 /** `patch_catalog`: every published patch, so queries can find the newest hotpatch offered to a baseline. */
 export class PatchCatalogProjection implements Projection {
   readonly name = 'patch_catalog';
+  readonly tables = ['patch_catalog'];
 
   handles(envelope: EventEnvelope): boolean {
     return envelope.streamType === 'patch' && (PATCH_CATALOG_EVENT_TYPES as readonly string[]).includes(envelope.type);

@@ -1,0 +1,45 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '@patchstate/event-store';
+
+/**
+ * Prometheus gauges read from Postgres, so they hold whichever process wrote the rows: how far the log has
+ * grown, how much waits in the outbox for Kafka, how far the read models trail, how many events are parked.
+ */
+@ApiExcludeController()
+@Controller()
+export class ApiMetricsController {
+  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  async metrics(): Promise<string> {
+    const [row]: Record<string, string>[] = await this.db.query(`
+      SELECT (SELECT last_position FROM event_store_position) AS last_position,
+             (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox_pending,
+             (SELECT coalesce(max(position), 0) FROM projection_stream_versions) AS projected_position,
+             (SELECT count(*) FROM dead_letters WHERE status = 'parked') AS parked`);
+    const lag = Math.max(0, Number(row.last_position) - Number(row.projected_position));
+    return `${[
+      '# HELP patchstate_event_store_position The global position of the newest event.',
+      '# TYPE patchstate_event_store_position gauge',
+      `patchstate_event_store_position ${row.last_position}`,
+      '# HELP patchstate_outbox_pending_events Events accepted but not yet acknowledged by Kafka.',
+      '# TYPE patchstate_outbox_pending_events gauge',
+      `patchstate_outbox_pending_events ${row.outbox_pending}`,
+      '# HELP patchstate_projection_lag_positions Newest position in the log minus the newest position applied to read models.',
+      '# TYPE patchstate_projection_lag_positions gauge',
+      `patchstate_projection_lag_positions ${lag}`,
+      '# HELP patchstate_dead_letters_parked Events parked because a projection could not apply them.',
+      '# TYPE patchstate_dead_letters_parked gauge',
+      `patchstate_dead_letters_parked ${row.parked}`,
+    ].join('\n')}\n`;
+  }
+
+  @Get('health')
+  async health() {
+    await this.db.query('SELECT 1');
+    return { status: 'ok' };
+  }
+}
