@@ -14,6 +14,7 @@ import { DeviceQueriesController } from './queries/device-queries.controller';
 import { FleetQueriesController } from './queries/fleet-queries.controller';
 import { ReadYourWritesInterceptor } from './http/read-your-writes.interceptor';
 import { ApiMetricsController } from './metrics/api-metrics.controller';
+import { AuditController } from './audit/audit.controller';
 
 @Module({})
 export class ApiModule {
@@ -21,7 +22,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, ReadModelQueriesModule],
-      controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController],
+      controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController],
       providers: [
         CommandGateway,
         OutboxRelayService,

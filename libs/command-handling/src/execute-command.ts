@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
-
   DeviceCommand,
   DeviceEvent,
   DomainError,
@@ -47,7 +46,11 @@ export interface CommandResult {
   replayed: boolean;
 }
 
-const MAX_ATTEMPTS = 5;
+/**
+ * A conflict means another writer committed to the stream between our read and our append, and each writer
+ * commits once: with up to MAX_ATTEMPTS writers racing on one stream, every one of them gets through.
+ */
+const MAX_ATTEMPTS = 20;
 
 /**
  * The thin shell around the pure deciders: load the stream, fold it, decide, append with the expected
@@ -65,32 +68,41 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
       if (earlier) return earlier;
     }
     for (let attempt = 1; ; attempt += 1) {
-      const { streamId, streamType, version, events } = await this.decide(command);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
-        throw new DomainError('VERSION_CONFLICT', `${streamId} is at version ${version}, not ${options.expectedVersion}`, {
-          streamId,
-          expectedVersion: options.expectedVersion,
-          actualVersion: version,
-        });
-      }
       try {
-        const { result, response } = await this.store.append(
-          streamId,
-          streamType,
-          version,
-          events.map((event) => ({ type: event.type, data: event.data, metadata: eventMetadata(command) })),
-          idempotency && { ...idempotency, respond: describeOutcome },
-        );
-        return { response: response ?? describeOutcome(result), append: result, replayed: false };
+        return await this.attempt(command, options);
       } catch (error) {
-        if (error instanceof IdempotencyKeyTaken && idempotency) {
+        // A concurrent request with the same key may have been stored meanwhile (it is why our append conflicted,
+        // or why the re-read stream now refuses the command): its answer is this request's answer.
+        if (idempotency && (error instanceof DomainError || error instanceof IdempotencyKeyTaken)) {
           const earlier = await this.replayIfKnown(idempotency.key, idempotency.requestHash);
           if (earlier) return earlier;
         }
         const conflict = error instanceof DomainError && error.code === 'VERSION_CONFLICT';
         if (!conflict || options.expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) throw error;
+        // A little jitter spreads the losers of a race apart, so fewer of them collide again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * attempt, 50)));
       }
     }
+  }
+
+  private async attempt(command: AnyCommand, options: ExecutionOptions): Promise<CommandResult> {
+    const { idempotency } = options;
+    const { streamId, streamType, version, events } = await this.decide(command);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== version) {
+      throw new DomainError('VERSION_CONFLICT', `${streamId} is at version ${version}, not ${options.expectedVersion}`, {
+        streamId,
+        expectedVersion: options.expectedVersion,
+        actualVersion: version,
+      });
+    }
+    const { result, response } = await this.store.append(
+      streamId,
+      streamType,
+      version,
+      events.map((event) => ({ type: event.type, data: event.data, metadata: eventMetadata(command) })),
+      idempotency && { ...idempotency, respond: describeOutcome },
+    );
+    return { response: response ?? describeOutcome(result), append: result, replayed: false };
   }
 
   private async replayIfKnown(key: string, requestHash: string): Promise<CommandResult | null> {

@@ -4,6 +4,8 @@
  */
 export interface AppConfig {
   http: { host: string; port: number; bodyLimit: string };
+  /** The gRPC server of the API process (same commands and queries as REST); port 0 picks a free one. */
+  grpc: { host: string; port: number };
   databaseUrl: string;
   kafka: {
     brokers: string[];
@@ -38,6 +40,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port: read.port('HTTP_PORT', 3000),
       bodyLimit: read.string('HTTP_BODY_LIMIT', '64kb', /^\d+(b|kb|mb)$/, 'a size such as 64kb'),
     },
+    grpc: { host: read.string('GRPC_HOST', '0.0.0.0'), port: read.port('GRPC_PORT', 50051) },
     databaseUrl: read.string('DATABASE_URL', DEFAULT_DATABASE_URL, /^postgres(ql)?:\/\/.+\/[^/?]+/, 'a postgres:// URL with a database name'),
     kafka: {
       brokers: read.list('KAFKA_BROKERS', ['127.0.0.1:19092'], /^[^:\s]+:\d{1,5}$/, 'host:port'),

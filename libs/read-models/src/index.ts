@@ -9,6 +9,7 @@ export * from './cve-exposure/cve-exposure-queries';
 export * from './fleet/fleet-summary-queries';
 export * from './engine/projection-progress';
 export * from './paging/page';
+export * from './audit';
 
 import { DeviceStateProjection } from './device-state/device-state.projection';
 import { PatchCatalogProjection } from './patch-catalog/patch-catalog.projection';

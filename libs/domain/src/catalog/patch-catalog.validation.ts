@@ -6,8 +6,12 @@ import { ARCHITECTURES, PATCH_KINDS, PRODUCTS, PatchDefinition } from './patch';
 const PUBLISH_FIELDS = ['patchId', 'kind', 'build', 'baselineBuild', 'releasedAt', 'architectures', 'products', 'cves', 'supersedes'];
 
 /** Turns untrusted input into a patch definition, naming every bad field at once. */
-export function parsePatchDefinition(input: unknown): PatchDefinition {
-  if (!isPlainObject(input)) throw new ValidationError([{ field: 'body', message: 'must be a JSON object' }]);
+export function parsePatchDefinition(raw: unknown): PatchDefinition {
+  if (!isPlainObject(raw)) throw new ValidationError([{ field: 'body', message: 'must be a JSON object' }]);
+  // A stored definition says null where a client may leave the field out: accept both.
+  const input = Object.fromEntries(
+    Object.entries(raw).filter(([key, value]) => !(value === null && ['baselineBuild', 'products', 'supersedes'].includes(key))),
+  );
   const checks = new FieldChecks(input)
     .onlyKnown(PUBLISH_FIELDS)
     .requiredString('patchId', PATCH_ID, 'a KB number such as KB5050009')

@@ -1,0 +1,2 @@
+export * from './audit-filters';
+export * from './audit-queries';

@@ -1,0 +1,158 @@
+import {
+  APRIL_2025_BASELINE,
+  APRIL_2025_CVES,
+  FEBRUARY_2025_CVES,
+  FEBRUARY_2025_HOTPATCH,
+  JANUARY_2025_BASELINE,
+  MARCH_2025_HOTPATCH,
+  aDeviceProfile,
+} from '../builders';
+import { HttpResult, http } from '../support/http-client';
+import { TestStack, startTestStack } from '../support/test-stack';
+
+/**
+ * The fleet story of issue 4, over REST: register, apply, reboot, stage a baseline, reboot, revert, reject.
+ * Every query waits for its own writes with ?minPosition, so the test never sleeps.
+ */
+describe('fleet story over REST', () => {
+  let stack: TestStack;
+  let lastPosition = '0';
+  const post = async (path: string, body: unknown, expected = 201): Promise<HttpResult> => {
+    const result = await http(stack.baseUrl, 'POST', path, body, { 'x-actor': 'alice' });
+    expect({ path, status: result.status, body: result.body }).toMatchObject({ status: expected });
+    lastPosition = result.headers.get('x-position') ?? lastPosition;
+    return result;
+  };
+  const get = async (path: string): Promise<any> => {
+    const separator = path.includes('?') ? '&' : '?';
+    const result = await http(stack.baseUrl, 'GET', `${path}${separator}minPosition=${lastPosition}`);
+    expect({ path, status: result.status }).toEqual({ path, status: 200 });
+    return result.body;
+  };
+  const snapshots: Record<string, string> = {};
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    for (const patch of [JANUARY_2025_BASELINE, FEBRUARY_2025_HOTPATCH, MARCH_2025_HOTPATCH, APRIL_2025_BASELINE]) {
+      await post('/v1/patches', patch);
+    }
+    await post('/v1/devices', { deviceId: 'ws-1', hostname: 'ws-1.corp.example', profile: aDeviceProfile(), registeredAt: '2025-01-20T08:00:00Z' });
+    await post('/v1/devices', { deviceId: 'ws-2', hostname: 'ws-2.corp.example', profile: aDeviceProfile(), registeredAt: '2025-01-20T08:00:00Z' });
+    await post('/v1/devices', {
+      deviceId: 'ws-pro',
+      hostname: 'ws-pro.corp.example',
+      profile: aDeviceProfile({ edition: 'pro', vbs: 'enabled' }),
+      registeredAt: '2025-01-20T08:00:00Z',
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('1. a hotpatch applied in memory is pending commit, and the disk lags behind', async () => {
+    await post('/v1/devices/ws-1/hotpatches', { patchId: 'KB5052093', appliedAt: '2025-02-12T09:00:00Z' });
+    await post('/v1/devices/ws-2/hotpatches', { patchId: 'KB5052093', appliedAt: '2025-02-12T09:05:00Z' });
+    const device = await get('/v1/devices/ws-1');
+    expect(device).toMatchObject({
+      memory: { build: '26100.3032', hotpatches: ['KB5052093'] },
+      disk: { build: '26100.2894', hotpatches: [] },
+      pendingCommit: ['KB5052093'],
+      pendingRestart: null,
+      eligibility: { eligible: true, patchId: 'KB5053636' },
+    });
+    const pending = await get('/v1/devices?state=pending-commit');
+    expect(pending.items.map((d: any) => d.deviceId)).toEqual(['ws-1', 'ws-2']);
+    const exposure = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?group=protectedInMemoryOnly`);
+    expect(exposure.counts).toEqual({ protectedOnDisk: 0, protectedInMemoryOnly: 2, exposed: 1 });
+    expect(exposure.devices.items[0]).toEqual({ deviceId: 'ws-1', protectedInMemorySince: '2025-02-12T09:00:00.000Z', protectedOnDiskSince: null });
+    // asOf reads the service's recorded time (trustworthy), not the device-reported time.
+    snapshots.afterApply = new Date().toISOString();
+  });
+
+  it('2. a reboot commits the hotpatch to disk', async () => {
+    await post('/v1/devices/ws-1/reboots', { rebootedAt: '2025-02-15T22:00:00Z', bootId: 'boot-1' });
+    const device = await get('/v1/devices/ws-1');
+    expect(device).toMatchObject({ memory: { build: '26100.3032' }, disk: { build: '26100.3032', hotpatches: ['KB5052093'] }, pendingCommit: [] });
+    const rollout = await get('/v1/patches/KB5052093/rollout');
+    expect(rollout).toEqual({ patchId: 'KB5052093', appliedInMemory: 2, committedOnDisk: 1, pendingCommit: 1, failed: 0, reverted: 0, rejected: {} });
+    const exposure = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?group=protectedOnDisk`);
+    expect(exposure.counts).toEqual({ protectedOnDisk: 1, protectedInMemoryOnly: 1, exposed: 1 });
+    expect(exposure.devices.items).toEqual([
+      { deviceId: 'ws-1', protectedInMemorySince: '2025-02-12T09:00:00.000Z', protectedOnDiskSince: '2025-02-15T22:00:00.000Z' },
+    ]);
+  });
+
+  it('3. a staged baseline waits for a restart, then supersedes the old hotpatches', async () => {
+    await post('/v1/devices/ws-1/updates', { patchId: 'KB5055523', stagedAt: '2025-04-09T10:00:00Z' });
+    let device = await get('/v1/devices/ws-1');
+    expect(device.pendingRestart).toEqual({ patchId: 'KB5055523', build: '26100.3775', stagedAt: '2025-04-09T10:00:00Z' });
+    expect((await get('/v1/devices?state=pending-restart')).items.map((d: any) => d.deviceId)).toEqual(['ws-1']);
+
+    await post('/v1/devices/ws-1/reboots', { rebootedAt: '2025-04-10T22:00:00Z' });
+    device = await get('/v1/devices/ws-1');
+    expect(device).toMatchObject({
+      memory: { build: '26100.3775', baselineBuild: '26100.3775', hotpatches: [] },
+      disk: { build: '26100.3775', hotpatches: [] },
+      pendingRestart: null,
+      pendingCommit: [],
+    });
+    expect(device.memory.cves).toEqual(expect.arrayContaining([...FEBRUARY_2025_CVES, ...APRIL_2025_CVES]));
+    const rollout = await get('/v1/patches/KB5052093/rollout');
+    expect(rollout).toMatchObject({ appliedInMemory: 1, committedOnDisk: 0 });
+  });
+
+  it('4. a reverted hotpatch leaves memory at once', async () => {
+    await post('/v1/devices/ws-2/hotpatches/KB5052093/revert', { revertedAt: '2025-02-20T10:00:00Z' });
+    const device = await get('/v1/devices/ws-2');
+    expect(device).toMatchObject({ memory: { hotpatches: [], build: '26100.2894' }, pendingCommit: [] });
+    expect(await get('/v1/patches/KB5052093/rollout')).toMatchObject({ appliedInMemory: 0, reverted: 1 });
+  });
+
+  it('5. an ineligible device is refused with every reason, recorded for audit', async () => {
+    const refused = await post('/v1/devices/ws-pro/hotpatches', { patchId: 'KB5053636' }, 422);
+    expect(refused.body).toMatchObject({ code: 'NOT_ELIGIBLE', details: { reasons: ['VBS_NOT_RUNNING', 'UNSUPPORTED_EDITION'] } });
+    expect(refused.body.details.position).toBe(lastPosition);
+    expect(await get('/v1/patches/KB5053636/rollout')).toMatchObject({ rejected: { VBS_NOT_RUNNING: 1, UNSUPPORTED_EDITION: 1 } });
+    expect((await get('/v1/devices?state=ineligible')).items.map((d: any) => d.deviceId)).toEqual(['ws-pro']);
+  });
+
+  it('6. the fleet summary counts devices by state and by ineligibility reason', async () => {
+    const summary = await get('/v1/fleet/summary');
+    expect(summary).toEqual({
+      devices: 3,
+      byState: { 'pending-commit': 0, 'pending-restart': 0, ineligible: 1, 'up-to-date': 1, hotpatched: 0, retired: 0 },
+      byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
+    });
+  });
+
+  it('7. point in time: the device as the log said on a past date', async () => {
+    const afterApply = await get(`/v1/devices/ws-1?asOf=${encodeURIComponent(snapshots.afterApply)}`);
+    expect(afterApply).toMatchObject({ version: 2, memory: { build: '26100.3032' }, disk: { build: '26100.2894' }, pendingCommit: ['KB5052093'] });
+    const now = await get(`/v1/devices/ws-1?asOf=${encodeURIComponent(new Date().toISOString())}`);
+    const live = await get('/v1/devices/ws-1');
+    expect(now).toEqual(live);
+    const before = await http(stack.baseUrl, 'GET', '/v1/devices/ws-1?asOf=2000-01-01T00:00:00Z');
+    expect(before.status).toBe(404);
+  });
+
+  it('8. the timeline lists what happened, oldest first, with actor and hash chain', async () => {
+    const timeline = await get('/v1/devices/ws-1/timeline');
+    expect(timeline.items.map((e: any) => e.type)).toEqual([
+      'DeviceRegistered',
+      'HotpatchApplied',
+      'DeviceRebooted',
+      'UpdateStaged',
+      'DeviceRebooted',
+    ]);
+    expect(timeline.items[1]).toMatchObject({ actor: 'alice', version: 2, prevHash: timeline.items[0].hash });
+  });
+
+  it('rejects bad query input with 400 and names the field', async () => {
+    expect((await http(stack.baseUrl, 'GET', '/v1/devices?state=sleeping')).body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((await http(stack.baseUrl, 'GET', '/v1/devices?state=retired&limit=5000')).status).toBe(400);
+    expect((await http(stack.baseUrl, 'GET', '/v1/devices/ws-1?asOf=yesterday')).status).toBe(400);
+    expect((await http(stack.baseUrl, 'GET', '/v1/cves/not-a-cve/exposure')).status).toBe(400);
+    expect((await http(stack.baseUrl, 'GET', '/v1/devices?state=retired&cursor=%%%')).status).toBe(400);
+  });
+});
