@@ -17,6 +17,12 @@
 //   node scripts/kafka/local-broker.js stop
 //
 // Ports: LOCAL_KAFKA_PORT (default 19092) and LOCAL_KAFKA_CONTROLLER_PORT (default 19093).
+//
+// Named instances: a second, separate broker (own ports, own folder .local/kafka-<instance>/, same jar cache
+// .local/kafka/libs) for tests that must stop and restart a broker without disturbing the shared one:
+//
+//   ensureBroker({ instance: 'restart-test', port: 19192, controllerPort: 19193 }); stopBroker({ instance: 'restart-test' })
+//   node scripts/kafka/local-broker.js stop --instance restart-test
 
 const { spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -27,19 +33,36 @@ const path = require('node:path');
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const POM = path.join(__dirname, 'pom.xml');
 const BASE_DIR = path.join(REPO_ROOT, '.local', 'kafka');
+// The jar cache is shared by every instance.
 const LIBS_DIR = path.join(BASE_DIR, 'libs');
 const LIBS_MARKER = path.join(LIBS_DIR, '.complete');
-const DATA_DIR = path.join(BASE_DIR, 'data');
-const LOGS_DIR = path.join(BASE_DIR, 'logs');
-const CONFIG_DIR = path.join(BASE_DIR, 'config');
-const SERVER_PROPERTIES = path.join(CONFIG_DIR, 'server.properties');
-const LOG4J_PROPERTIES = path.join(CONFIG_DIR, 'log4j.properties');
-const CLUSTER_ID_FILE = path.join(BASE_DIR, 'cluster.id');
-const PID_FILE = path.join(BASE_DIR, 'broker.pid');
-const STATE_FILE = path.join(BASE_DIR, 'broker.json');
-const LOCK_DIR = path.join(BASE_DIR, '.lock');
-const SERVER_LOG = path.join(LOGS_DIR, 'server.log');
-const STDOUT_LOG = path.join(LOGS_DIR, 'kafka.out');
+const DEFAULT_INSTANCE = 'default';
+const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** Where an instance keeps its data, logs, config, pid and lock: .local/kafka for the default one. */
+function instancePaths(instance = DEFAULT_INSTANCE) {
+  if (!INSTANCE_NAME.test(instance)) throw new Error(`invalid broker instance name '${instance}'`);
+  const base = instance === DEFAULT_INSTANCE ? BASE_DIR : path.join(REPO_ROOT, '.local', `kafka-${instance}`);
+  const logs = path.join(base, 'logs');
+  const config = path.join(base, 'config');
+  return {
+    instance,
+    base,
+    data: path.join(base, 'data'),
+    logs,
+    config,
+    serverProperties: path.join(config, 'server.properties'),
+    log4jProperties: path.join(config, 'log4j.properties'),
+    clusterIdFile: path.join(base, 'cluster.id'),
+    pidFile: path.join(base, 'broker.pid'),
+    stateFile: path.join(base, 'broker.json'),
+    lockDir: path.join(base, '.lock'),
+    serverLog: path.join(logs, 'server.log'),
+    stdoutLog: path.join(logs, 'kafka.out'),
+  };
+}
+
+const DEFAULT_PATHS = instancePaths();
 
 const HOST = '127.0.0.1';
 const DEFAULT_PORT = 19092;
@@ -60,10 +83,18 @@ function portFromEnv(name, fallback) {
   return port;
 }
 
-function configuredPorts() {
-  const port = portFromEnv('LOCAL_KAFKA_PORT', DEFAULT_PORT);
-  const controllerPort = portFromEnv('LOCAL_KAFKA_CONTROLLER_PORT', DEFAULT_CONTROLLER_PORT);
-  if (port === controllerPort) throw new Error('LOCAL_KAFKA_PORT and LOCAL_KAFKA_CONTROLLER_PORT must differ');
+// The default instance reads its ports from the environment; a named instance must be given its own.
+function configuredPorts(options = {}) {
+  const named = (options.instance ?? DEFAULT_INSTANCE) !== DEFAULT_INSTANCE;
+  if (named && (options.port === undefined || options.controllerPort === undefined)) {
+    throw new Error(`broker instance '${options.instance}' needs its own port and controllerPort`);
+  }
+  const port = options.port ?? portFromEnv('LOCAL_KAFKA_PORT', DEFAULT_PORT);
+  const controllerPort = options.controllerPort ?? portFromEnv('LOCAL_KAFKA_CONTROLLER_PORT', DEFAULT_CONTROLLER_PORT);
+  for (const [name, value] of [['port', port], ['controllerPort', controllerPort]]) {
+    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port, got '${value}'`);
+  }
+  if (port === controllerPort) throw new Error('the broker port and the controller port must differ');
   return { port, controllerPort };
 }
 
@@ -90,9 +121,9 @@ function tail(file, lines = 40) {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-function brokerLogTail() {
-  return `--- ${path.relative(REPO_ROOT, STDOUT_LOG)} (tail) ---\n${tail(STDOUT_LOG, 20)}\n` +
-    `--- ${path.relative(REPO_ROOT, SERVER_LOG)} (tail) ---\n${tail(SERVER_LOG, 40)}`;
+function brokerLogTail(p) {
+  return `--- ${path.relative(REPO_ROOT, p.stdoutLog)} (tail) ---\n${tail(p.stdoutLog, 20)}\n` +
+    `--- ${path.relative(REPO_ROOT, p.serverLog)} (tail) ---\n${tail(p.serverLog, 40)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -123,30 +154,31 @@ function isBrokerProcess(pid) {
   return cmdline.includes('kafka.Kafka');
 }
 
-function readPid() {
-  const raw = readFileOr(PID_FILE, '').trim();
+function readPid(p) {
+  const raw = readFileOr(p.pidFile, '').trim();
   const pid = Number(raw);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-function readState() {
+function readState(p) {
   try {
-    return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'));
+    return JSON.parse(fs.readFileSync(p.stateFile, 'utf8'));
   } catch {
     return null;
   }
 }
 
-function removeRunFiles() {
-  fs.rmSync(PID_FILE, { force: true });
-  fs.rmSync(STATE_FILE, { force: true });
+function removeRunFiles(p) {
+  fs.rmSync(p.pidFile, { force: true });
+  fs.rmSync(p.stateFile, { force: true });
 }
 
-function runningBroker() {
-  const pid = readPid();
+function runningBroker(p, fallbackPort) {
+  const pid = readPid(p);
   if (pid === null || !isBrokerProcess(pid)) return null;
-  const state = readState();
-  const port = state && state.pid === pid && Number.isInteger(state.port) ? state.port : configuredPorts().port;
+  const state = readState(p);
+  const port = state && state.pid === pid && Number.isInteger(state.port) ? state.port : fallbackPort;
+  if (port === undefined) return null;
   return { pid, port, brokers: `${HOST}:${port}` };
 }
 
@@ -161,8 +193,9 @@ function portIsFree(port) {
 // ---------------------------------------------------------------------------------------------------------------
 // lock: serialises ensureBroker/stopBroker across processes (e.g. two Jest runs, or `npm start` next to tests)
 
-async function withLock(fn) {
-  fs.mkdirSync(BASE_DIR, { recursive: true });
+async function withLock(p, fn) {
+  const LOCK_DIR = p.lockDir;
+  fs.mkdirSync(p.base, { recursive: true });
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   for (;;) {
     try {
@@ -244,20 +277,20 @@ function resolveJars(log) {
 }
 
 // Kafka cluster ids are 16 random bytes, base64url-encoded without padding (what `StorageTool random-uuid` prints).
-function clusterId() {
-  const existing = readFileOr(CLUSTER_ID_FILE, '').trim();
+function clusterId(p) {
+  const existing = readFileOr(p.clusterIdFile, '').trim();
   if (existing) return existing;
   let id;
   do {
     id = crypto.randomBytes(16).toString('base64url');
   } while (id.startsWith('-')); // Kafka avoids ids that look like command-line flags
-  fs.writeFileSync(CLUSTER_ID_FILE, `${id}\n`);
+  fs.writeFileSync(p.clusterIdFile, `${id}\n`);
   return id;
 }
 
-function writeConfig(port, controllerPort) {
-  fs.mkdirSync(CONFIG_DIR, { recursive: true });
-  fs.mkdirSync(LOGS_DIR, { recursive: true });
+function writeConfig(p, port, controllerPort) {
+  fs.mkdirSync(p.config, { recursive: true });
+  fs.mkdirSync(p.logs, { recursive: true });
   const props = {
     'process.roles': 'broker,controller',
     'node.id': '1',
@@ -267,7 +300,7 @@ function writeConfig(port, controllerPort) {
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': DATA_DIR,
+    'log.dirs': p.data,
     'num.partitions': '1',
     'default.replication.factor': '1',
     'min.insync.replicas': '1',
@@ -290,13 +323,13 @@ function writeConfig(port, controllerPort) {
   const body = Object.entries(props)
     .map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`)
     .join('\n');
-  fs.writeFileSync(SERVER_PROPERTIES, `# generated by scripts/kafka/local-broker.js; rewritten on every start\n${body}\n`);
+  fs.writeFileSync(p.serverProperties, `# generated by scripts/kafka/local-broker.js; rewritten on every start\n${body}\n`);
 
   // Everything goes to logs/server.log; nothing to the console (the JVM's stdout is redirected to kafka.out anyway).
   const log4j = [
     'log4j.rootLogger=INFO, file',
     'log4j.appender.file=org.apache.log4j.RollingFileAppender',
-    `log4j.appender.file.File=${SERVER_LOG.replace(/\\/g, '/')}`,
+    `log4j.appender.file.File=${p.serverLog.replace(/\\/g, '/')}`,
     'log4j.appender.file.MaxFileSize=10MB',
     'log4j.appender.file.MaxBackupIndex=2',
     'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
@@ -317,30 +350,30 @@ function writeConfig(port, controllerPort) {
     'log4j.logger.org.apache.zookeeper=WARN',
     'log4j.logger.kafka.authorizer.logger=WARN',
   ].join('\n');
-  fs.writeFileSync(LOG4J_PROPERTIES, `${log4j}\n`);
+  fs.writeFileSync(p.log4jProperties, `${log4j}\n`);
 }
 
-function formatStorage(log) {
-  if (fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) return; // already formatted: keep topics and offsets
-  const id = clusterId();
-  log(`formatting KRaft storage in ${path.relative(REPO_ROOT, DATA_DIR)} (cluster id ${id})`);
-  fs.mkdirSync(DATA_DIR, { recursive: true });
+function formatStorage(p, log) {
+  if (fs.existsSync(path.join(p.data, 'meta.properties'))) return; // already formatted: keep topics and offsets
+  const id = clusterId(p);
+  log(`formatting KRaft storage in ${path.relative(REPO_ROOT, p.data)} (cluster id ${id})`);
+  fs.mkdirSync(p.data, { recursive: true });
   const result = spawnSync(
     javaBin(),
     [
       '-Xmx256m',
       '-cp',
       path.join(LIBS_DIR, '*'),
-      `-Dlog4j.configuration=file:${LOG4J_PROPERTIES.replace(/\\/g, '/')}`,
+      `-Dlog4j.configuration=file:${p.log4jProperties.replace(/\\/g, '/')}`,
       'kafka.tools.StorageTool',
       'format',
       '-t',
       id,
       '-c',
-      SERVER_PROPERTIES,
+      p.serverProperties,
       '--ignore-formatted',
     ],
-    { cwd: BASE_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: p.base, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (result.error || result.status !== 0) {
     const reason = result.error
@@ -352,9 +385,9 @@ function formatStorage(log) {
   }
 }
 
-function spawnBroker(port) {
-  fs.mkdirSync(LOGS_DIR, { recursive: true });
-  const out = fs.openSync(STDOUT_LOG, 'a');
+function spawnBroker(p, port) {
+  fs.mkdirSync(p.logs, { recursive: true });
+  const out = fs.openSync(p.stdoutLog, 'a');
   fs.writeSync(out, `\n=== ${new Date().toISOString()} starting broker on ${HOST}:${port} ===\n`);
   let child;
   try {
@@ -367,14 +400,14 @@ function spawnBroker(port) {
         '-XX:MaxGCPauseMillis=20',
         '-XX:+ExitOnOutOfMemoryError',
         '-Djava.awt.headless=true',
-        `-Dkafka.logs.dir=${LOGS_DIR}`,
-        `-Dlog4j.configuration=file:${LOG4J_PROPERTIES.replace(/\\/g, '/')}`,
+        `-Dkafka.logs.dir=${p.logs}`,
+        `-Dlog4j.configuration=file:${p.log4jProperties.replace(/\\/g, '/')}`,
         '-cp',
         path.join(LIBS_DIR, '*'),
         'kafka.Kafka',
-        SERVER_PROPERTIES,
+        p.serverProperties,
       ],
-      { cwd: BASE_DIR, detached: true, stdio: ['ignore', out, out], env: process.env },
+      { cwd: p.base, detached: true, stdio: ['ignore', out, out], env: process.env },
     );
   } finally {
     fs.closeSync(out);
@@ -442,60 +475,68 @@ async function brokerIsReady(brokers) {
   }
 }
 
-async function waitUntilUp(brokers, isAlive, describeExit) {
+async function waitUntilUp(p, brokers, isAlive, describeExit) {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (await brokerIsReady(brokers)) return;
     if (!isAlive()) {
-      removeRunFiles();
-      throw new Error(`the Kafka broker exited during startup (${describeExit()})\n${brokerLogTail()}`);
+      removeRunFiles(p);
+      throw new Error(`the Kafka broker exited during startup (${describeExit()})\n${brokerLogTail(p)}`);
     }
     await sleep(300);
   }
   throw new Error(
     `the Kafka broker did not answer at ${brokers} within ${STARTUP_TIMEOUT_MS / 1000} s; ` +
-      `stop it with 'node scripts/kafka/local-broker.js stop'\n${brokerLogTail()}`,
+      `stop it with 'node scripts/kafka/local-broker.js stop${p.instance === DEFAULT_INSTANCE ? '' : ` --instance ${p.instance}`}'\n${brokerLogTail(p)}`,
   );
 }
 
 /**
  * Makes sure a local broker is running and answering; starts one (resolving jars and formatting storage on the first
- * run) when none is.
- * @param {{ log?: (message: string) => void }} [options]
+ * run) when none is. Without `instance`, the shared default broker (.local/kafka, LOCAL_KAFKA_PORT or 19092); with
+ * `instance`, a separate broker in .local/kafka-<instance> on the given `port` and `controllerPort`.
+ * @param {{ log?: (message: string) => void, instance?: string, port?: number, controllerPort?: number }} [options]
  * @returns {Promise<{ brokers: string, startedHere: boolean }>}
  */
-async function ensureBroker({ log = noop } = {}) {
-  return withLock(async () => {
-    const running = runningBroker();
+async function ensureBroker({ log = noop, instance = DEFAULT_INSTANCE, port: wantedPort, controllerPort: wantedControllerPort } = {}) {
+  const p = instancePaths(instance);
+  const portOptions = { instance, port: wantedPort, controllerPort: wantedControllerPort };
+  const { port, controllerPort } = configuredPorts(portOptions);
+  if (instance !== DEFAULT_INSTANCE && readFileOr(LIBS_MARKER, '').trim() !== pomHash()) {
+    // The jar cache belongs to the default instance's folder: resolve it under that instance's lock.
+    await withLock(DEFAULT_PATHS, async () => resolveJars(log));
+  }
+  return withLock(p, async () => {
+    const running = runningBroker(p, port);
     if (running) {
       if (!(await brokerIsUp(running.brokers))) {
         log(`broker pid ${running.pid} is alive but not answering yet at ${running.brokers}; waiting`);
-        await waitUntilUp(running.brokers, () => isBrokerProcess(running.pid), () => 'pid gone');
+        await waitUntilUp(p, running.brokers, () => isBrokerProcess(running.pid), () => 'pid gone');
       }
       log(`reusing the running broker (pid ${running.pid}) at ${running.brokers}`);
       return { brokers: running.brokers, startedHere: false };
     }
-    removeRunFiles();
+    removeRunFiles(p);
 
-    const { port, controllerPort } = configuredPorts();
     const brokers = `${HOST}:${port}`;
     if (!(await portIsFree(port))) {
-      if (await brokerIsUp(brokers)) {
+      // Only the default instance may adopt a broker it did not start: a named one must be ours to stop.
+      if (instance === DEFAULT_INSTANCE && (await brokerIsUp(brokers))) {
         log(`a Kafka broker not started by this script already answers at ${brokers}; using it`);
         return { brokers, startedHere: false };
       }
-      throw new Error(`port ${port} on ${HOST} is in use by something that is not a Kafka broker; set LOCAL_KAFKA_PORT`);
+      throw new Error(`port ${port} on ${HOST} is in use by something else; set LOCAL_KAFKA_PORT or choose another port`);
     }
     if (!(await portIsFree(controllerPort))) {
-      throw new Error(`controller port ${controllerPort} on ${HOST} is in use; set LOCAL_KAFKA_CONTROLLER_PORT`);
+      throw new Error(`controller port ${controllerPort} on ${HOST} is in use; set LOCAL_KAFKA_CONTROLLER_PORT or choose another port`);
     }
 
     const started = Date.now();
     resolveJars(log);
-    writeConfig(port, controllerPort);
-    formatStorage(log);
-    log(`starting Kafka broker on ${brokers} (logs in ${path.relative(REPO_ROOT, LOGS_DIR)})`);
-    const { child, exit } = spawnBroker(port);
+    writeConfig(p, port, controllerPort);
+    formatStorage(p, log);
+    log(`starting Kafka broker on ${brokers} (logs in ${path.relative(REPO_ROOT, p.logs)})`);
+    const { child, exit } = spawnBroker(p, port);
     if (!child.pid) {
       await sleep(50); // let the 'error' event arrive
       const err = exit.error;
@@ -503,12 +544,13 @@ async function ensureBroker({ log = noop } = {}) {
         `could not start java: ${err && err.code === 'ENOENT' ? `'${javaBin()}' not found, install Java 17` : err}`,
       );
     }
-    fs.writeFileSync(PID_FILE, `${child.pid}\n`);
+    fs.writeFileSync(p.pidFile, `${child.pid}\n`);
     fs.writeFileSync(
-      STATE_FILE,
+      p.stateFile,
       `${JSON.stringify({ pid: child.pid, port, controllerPort, startedAt: new Date().toISOString() }, null, 2)}\n`,
     );
     await waitUntilUp(
+      p,
       brokers,
       () => exit.code === undefined && exit.error === undefined && processExists(child.pid),
       () => (exit.error ? String(exit.error) : `exit ${exit.code}`),
@@ -520,19 +562,20 @@ async function ensureBroker({ log = noop } = {}) {
 
 /**
  * Stops the broker started by ensureBroker (SIGTERM, SIGKILL after 30 s) and removes its pid file. Keeps data/.
- * Safe to call when nothing is running.
- * @param {{ log?: (message: string) => void }} [options]
+ * Safe to call when nothing is running. `instance` selects a named broker; without it, the default one.
+ * @param {{ log?: (message: string) => void, instance?: string }} [options]
  * @returns {Promise<void>}
  */
-async function stopBroker({ log = noop } = {}) {
-  if (!fs.existsSync(BASE_DIR)) return;
-  await withLock(async () => {
-    const pid = readPid();
+async function stopBroker({ log = noop, instance = DEFAULT_INSTANCE } = {}) {
+  const p = instancePaths(instance);
+  if (!fs.existsSync(p.base)) return;
+  await withLock(p, async () => {
+    const pid = readPid(p);
     if (pid === null || !isBrokerProcess(pid)) {
-      removeRunFiles();
+      removeRunFiles(p);
       return;
     }
-    log(`stopping Kafka broker (pid ${pid})`);
+    log(`stopping Kafka broker${instance === DEFAULT_INSTANCE ? '' : ` '${instance}'`} (pid ${pid})`);
     const started = Date.now();
     try {
       process.kill(pid, 'SIGTERM');
@@ -551,40 +594,64 @@ async function stopBroker({ log = noop } = {}) {
       const killDeadline = Date.now() + 5_000;
       while (processExists(pid) && Date.now() < killDeadline) await sleep(100);
     }
-    removeRunFiles();
+    removeRunFiles(p);
     log(`broker stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 }
 
 /**
  * The running broker started by ensureBroker, if any (pid file alive and answering).
+ * @param {{ instance?: string }} [options]
  * @returns {Promise<{ running: boolean, pid?: number, brokers?: string }>}
  */
-async function brokerStatus() {
-  const running = runningBroker();
+async function brokerStatus({ instance = DEFAULT_INSTANCE } = {}) {
+  const fallbackPort = instance === DEFAULT_INSTANCE ? configuredPorts().port : undefined;
+  const running = runningBroker(instancePaths(instance), fallbackPort);
   if (!running) return { running: false };
   return { running: await brokerIsUp(running.brokers), pid: running.pid, brokers: running.brokers };
 }
 
-module.exports = { ensureBroker, stopBroker, brokerIsUp, brokerStatus, paths: { BASE_DIR, LIBS_DIR, DATA_DIR, LOGS_DIR } };
+module.exports = {
+  ensureBroker,
+  stopBroker,
+  brokerIsUp,
+  brokerStatus,
+  instancePaths,
+  paths: { BASE_DIR, LIBS_DIR, DATA_DIR: DEFAULT_PATHS.data, LOGS_DIR: DEFAULT_PATHS.logs },
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
 
+// Options: --instance <name>, --port <n>, --controller-port <n> (a named instance needs both ports to start).
+function parseOptions(args) {
+  const options = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1]];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--instance') options.instance = value;
+    else if (flag === '--port') options.port = Number(value);
+    else if (flag === '--controller-port') options.controllerPort = Number(value);
+    else throw new Error(`unknown option ${flag}`);
+  }
+  return options;
+}
+
 async function main(argv) {
   const command = argv[0];
+  const options = parseOptions(argv.slice(1));
   const log = (message) => process.stderr.write(`[kafka] ${message}\n`);
   switch (command) {
     case 'start': {
-      const { brokers } = await ensureBroker({ log });
+      const { brokers } = await ensureBroker({ log, ...options });
       process.stdout.write(`KAFKA_BROKERS=${brokers}\n`);
       return 0;
     }
     case 'stop':
-      await stopBroker({ log });
+      await stopBroker({ log, instance: options.instance });
       return 0;
     case 'status': {
-      const status = await brokerStatus();
+      const status = await brokerStatus({ instance: options.instance });
       if (status.running) {
         process.stdout.write(`running pid=${status.pid} KAFKA_BROKERS=${status.brokers}\n`);
         return 0;
@@ -593,7 +660,7 @@ async function main(argv) {
       return 3;
     }
     default:
-      process.stderr.write('usage: node scripts/kafka/local-broker.js start|stop|status\n');
+      process.stderr.write('usage: node scripts/kafka/local-broker.js start|stop|status [--instance <name> --port <n> --controller-port <n>]\n');
       return 2;
   }
 }

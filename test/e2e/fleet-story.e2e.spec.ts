@@ -18,7 +18,7 @@ describe('fleet story over REST', () => {
   let stack: TestStack;
   let lastPosition = '0';
   const post = async (path: string, body: unknown, expected = 201): Promise<HttpResult> => {
-    const result = await http(stack.baseUrl, 'POST', path, body, { 'x-actor': 'alice' });
+    const result = await http(stack.baseUrl, 'POST', path, body, { authorization: `Bearer ${stack.keys.operator}` });
     expect({ path, status: result.status, body: result.body }).toMatchObject({ status: expected });
     lastPosition = result.headers.get('x-position') ?? lastPosition;
     return result;
@@ -145,7 +145,7 @@ describe('fleet story over REST', () => {
       'UpdateStaged',
       'DeviceRebooted',
     ]);
-    expect(timeline.items[1]).toMatchObject({ actor: 'alice', version: 2, prevHash: timeline.items[0].hash });
+    expect(timeline.items[1]).toMatchObject({ actor: { id: 'test-operator', role: 'operator' }, version: 2, prevHash: timeline.items[0].hash });
   });
 
   it('rejects bad query input with 400 and names the field', async () => {

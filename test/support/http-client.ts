@@ -5,6 +5,13 @@ export interface HttpResult<T = any> {
   body: T;
 }
 
+const defaultHeaders = new Map<string, Record<string, string>>();
+
+/** Headers sent to one base URL unless a call overrides them: the test stack's admin key, typically. */
+export function setDefaultHeaders(baseUrl: string, headers: Record<string, string>): void {
+  defaultHeaders.set(baseUrl, headers);
+}
+
 export async function http<T = any>(
   baseUrl: string,
   method: string,
@@ -14,7 +21,11 @@ export async function http<T = any>(
 ): Promise<HttpResult<T>> {
   const response = await fetch(baseUrl + path, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...defaultHeaders.get(baseUrl),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();

@@ -5,11 +5,16 @@ import { createApiApp } from '../../apps/api/src/bootstrap';
 import { ProjectorModule } from '../../apps/projector/src/projector.module';
 import { ProjectorService } from '../../apps/projector/src/projector.service';
 import { OutboxRelayService } from '../../apps/api/src/outbox/outbox-relay.service';
+import { ApiKeys, ROLES, Role, generateApiKey } from '@patchstate/auth';
+import { DATA_SOURCE } from '@patchstate/event-store';
+import { setDefaultHeaders } from './http-client';
 import { createTestDatabase, uniqueName } from './test-database';
 
 export interface TestStack {
   config: AppConfig;
   baseUrl: string;
+  /** An API key per role (named `test-<role>`); http() sends the admin key to baseUrl by default. */
+  keys: Record<Role, string>;
   api: INestApplication;
   projector: INestApplication | null;
   projectorUrl(): string;
@@ -33,14 +38,23 @@ export async function startTestStack(options: { projector?: boolean; env?: Recor
     KAFKA_PARTITIONS: '3',
     PROJECTOR_GROUP_ID: uniqueName('patchstate-projector-test'),
     OUTBOX_SAFETY_POLL_MS: '1000',
+    REQUEST_LOG: 'false',
+    // Supplied, so the first start does not print a generated admin key into the test output.
+    BOOTSTRAP_ADMIN_KEY: generateApiKey(),
     ...options.env,
   });
   const api = await createApiApp(config, process.env.TEST_LOGS ? {} : { logger: false });
   await api.listen(0, '127.0.0.1');
   const address = api.getHttpServer().address() as { port: number };
+  const apiKeys = new ApiKeys(api.get(DATA_SOURCE));
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await apiKeys.create({ name: `test-${role}`, role, createdBy: 'test-stack' })).key;
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  setDefaultHeaders(baseUrl, { authorization: `Bearer ${keys.admin}` });
   const stack: TestStack = {
     config,
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl,
+    keys,
     api,
     projector: null,
     relay: () => api.get(OutboxRelayService),

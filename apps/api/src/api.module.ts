@@ -1,5 +1,6 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthModule } from '@patchstate/auth';
 import { AppConfig, ConfigModule } from '@patchstate/config';
 import { CommandHandlingModule } from '@patchstate/command-handling';
 import { EventStoreModule } from '@patchstate/event-store';
@@ -15,17 +16,27 @@ import { FleetQueriesController } from './queries/fleet-queries.controller';
 import { ReadYourWritesInterceptor } from './http/read-your-writes.interceptor';
 import { ApiMetricsController } from './metrics/api-metrics.controller';
 import { AuditController } from './audit/audit.controller';
+import { GrpcApiModule } from './grpc/grpc-api.module';
+import { AccessGuard } from './http/access.guard';
+import { AdminKeyBootstrap } from './http/admin-key-bootstrap';
+import { RequestLogMiddleware } from './http/request-log.middleware';
 
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestLogMiddleware).forRoutes('*');
+  }
+
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, ReadModelQueriesModule],
+      imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, ReadModelQueriesModule, AuthModule, GrpcApiModule],
       controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController],
       providers: [
         CommandGateway,
         OutboxRelayService,
+        AdminKeyBootstrap,
+        { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
       ],

@@ -2,10 +2,17 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { CustomStrategy } from '@nestjs/microservices';
 import { AppConfig } from '@patchstate/config';
 import { ApiModule } from './api.module';
+import { PatchstateGrpcServer, registerGrpcServer } from './grpc/grpc-server';
 
-/** Builds the HTTP application; main.ts and the e2e tests both start it through here. */
+export { grpcPortOf } from './grpc/grpc-server';
+
+/**
+ * Builds the API application, REST and gRPC; main.ts and the e2e tests both start it through here.
+ * `listen()` starts the gRPC server (config.grpc) before the HTTP one; `grpcPortOf(app)` tells its port.
+ */
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
@@ -22,5 +29,21 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
+  connectGrpc(app, config);
   return app;
+}
+
+/**
+ * The gRPC transport shares the application: same module, same command handlers and query classes, and
+ * (inheritAppConfig) the same global guard, so access control is one policy for both transports.
+ */
+function connectGrpc(app: INestApplication, config: AppConfig): void {
+  const server = new PatchstateGrpcServer(config.grpc);
+  app.connectMicroservice<CustomStrategy>({ strategy: server }, { inheritAppConfig: true });
+  registerGrpcServer(app, server);
+  const listenHttp = app.listen.bind(app);
+  app.listen = (async (...args: Parameters<INestApplication['listen']>) => {
+    await app.startAllMicroservices();
+    return listenHttp(...args);
+  }) as INestApplication['listen'];
 }

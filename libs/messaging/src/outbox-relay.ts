@@ -95,7 +95,12 @@ export class OutboxRelay {
     try {
       do {
         this.drainAgain = false;
-        if (!this.running || !(await this.becomeLeader())) return;
+        if (!this.running) return;
+        if (!(await this.becomeLeader())) {
+          // A follower keeps polling: should the leader die without another notification, rows must not wait forever.
+          this.schedule(this.options.safetyPollMs);
+          return;
+        }
         while (this.running) {
           const published = await this.publishBatch();
           if (published < this.options.batchSize) break;

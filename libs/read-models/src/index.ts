@@ -21,3 +21,11 @@ export function allProjections(): Projection[] {
   return [new PatchCatalogProjection(), new DeviceStateProjection(), new PatchRolloutProjection()];
 }
 export * from './read-model-queries.module';
+export * from './rebuild/event-source';
+export * from './rebuild/store-event-source';
+export * from './rebuild/kafka-event-source';
+export * from './rebuild/shadow-tables';
+export * from './rebuild/read-model-diff';
+export * from './rebuild/projection-selection';
+export * from './rebuild/read-model-rebuild';
+export * from './dead-letters/dead-letter-service';

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
+import { Requires } from '@patchstate/auth';
 import { FieldChecks, parseDeviceId } from '@patchstate/domain';
 import { DATA_SOURCE } from '@patchstate/event-store';
 import { AuditQueries, parseAuditLogQuery, parseTimelineQuery } from '@patchstate/read-models';
@@ -15,6 +16,7 @@ const TIME_RANGE_HINT = 'ISO time on recordedAt; `from` inclusive, `to` exclusiv
  * streamed whole instead of paged.
  */
 @ApiTags('audit')
+@Requires('audit')
 @Controller('v1')
 export class AuditController {
   private readonly audit: AuditQueries;

@@ -1,3 +1,4 @@
+import { Requires } from '@patchstate/auth';
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
@@ -14,12 +15,14 @@ import {
   parseStageUpdate,
 } from '@patchstate/domain';
 import { CommandGateway } from '../http/command-gateway';
+import { parseTogether } from '../http/parse-together';
 
 /** Device commands. Controllers only translate: the deciders hold every rule. */
 @ApiTags('device commands')
 @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body: the stored response, nothing appended' })
 @ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3"; a mismatch is 412 VERSION_CONFLICT' })
 @ApiHeader({ name: 'X-Correlation-Id', required: false })
+@Requires('device-commands')
 @Controller('v1/devices')
 export class DeviceCommandsController {
   constructor(private readonly gateway: CommandGateway) {}
@@ -36,16 +39,14 @@ export class DeviceCommandsController {
   @ApiOperation({ summary: 'ReportDeviceProfile → DeviceProfileReported' })
   @ApiBody({ schema: { example: { vbs: 'off' } } })
   reportProfile(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const deviceId = parseDeviceId(id);
-    const { changes, reportedAt } = parseProfileReport(body);
+    const [deviceId, { changes, reportedAt }] = parseTogether(() => parseDeviceId(id), () => parseProfileReport(body));
     return this.gateway.run(req, res, { type: 'ReportDeviceProfile', data: { deviceId, changes } }, reportedAt);
   }
 
   @Post(':deviceId/retire')
   @ApiOperation({ summary: 'RetireDevice → DeviceRetired' })
   retire(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const deviceId = parseDeviceId(id);
-    const { reason, retiredAt } = parseRetire(body);
+    const [deviceId, { reason, retiredAt }] = parseTogether(() => parseDeviceId(id), () => parseRetire(body));
     return this.gateway.run(req, res, { type: 'RetireDevice', data: { deviceId, reason } }, retiredAt);
   }
 
@@ -53,24 +54,21 @@ export class DeviceCommandsController {
   @ApiOperation({ summary: 'ApplyHotpatch → HotpatchApplied (201) or HotpatchRejected (422 NOT_ELIGIBLE)' })
   @ApiBody({ schema: { example: { patchId: 'KB5052093', appliedAt: '2025-02-11T18:00:00Z' } } })
   apply(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const deviceId = parseDeviceId(id);
-    const { patchId, appliedAt } = parseApplyHotpatch(body);
+    const [deviceId, { patchId, appliedAt }] = parseTogether(() => parseDeviceId(id), () => parseApplyHotpatch(body));
     return this.gateway.run(req, res, { type: 'ApplyHotpatch', data: { deviceId, patchId } }, appliedAt);
   }
 
   @Post(':deviceId/reboots')
   @ApiOperation({ summary: 'CommitOnReboot → DeviceRebooted' })
   reboot(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const deviceId = parseDeviceId(id);
-    const { bootId, rebootedAt } = parseReboot(body);
+    const [deviceId, { bootId, rebootedAt }] = parseTogether(() => parseDeviceId(id), () => parseReboot(body));
     return this.gateway.run(req, res, { type: 'CommitOnReboot', data: { deviceId, bootId } }, rebootedAt);
   }
 
   @Post(':deviceId/updates')
   @ApiOperation({ summary: 'StageUpdate (baseline or cumulative) → UpdateStaged' })
   stage(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const deviceId = parseDeviceId(id);
-    const { patchId, stagedAt } = parseStageUpdate(body);
+    const [deviceId, { patchId, stagedAt }] = parseTogether(() => parseDeviceId(id), () => parseStageUpdate(body));
     return this.gateway.run(req, res, { type: 'StageUpdate', data: { deviceId, patchId } }, stagedAt);
   }
 
@@ -83,9 +81,11 @@ export class DeviceCommandsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const deviceId = parseDeviceId(id);
-    const patchId = parsePatchId(patch);
-    const { revertedAt } = parseRevert(body);
+    const [deviceId, patchId, { revertedAt }] = parseTogether(
+      () => parseDeviceId(id),
+      () => parsePatchId(patch),
+      () => parseRevert(body),
+    );
     return this.gateway.run(req, res, { type: 'RevertHotpatch', data: { deviceId, patchId } }, revertedAt);
   }
 
@@ -93,8 +93,7 @@ export class DeviceCommandsController {
   @ApiOperation({ summary: 'ReportHotpatchFailure → HotpatchFailed' })
   @ApiBody({ schema: { example: { patchId: 'KB5052093', errorCode: '0x800f0922' } } })
   fail(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const deviceId = parseDeviceId(id);
-    const { patchId, errorCode, failedAt } = parseFailureReport(body);
+    const [deviceId, { patchId, errorCode, failedAt }] = parseTogether(() => parseDeviceId(id), () => parseFailureReport(body));
     return this.gateway.run(req, res, { type: 'ReportHotpatchFailure', data: { deviceId, patchId, errorCode } }, failedAt);
   }
 }

@@ -1,10 +1,13 @@
+import { Requires } from '@patchstate/auth';
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { parsePatchDefinition, parsePatchId, parseRevokePatch } from '@patchstate/domain';
 import { CommandGateway } from '../http/command-gateway';
+import { parseTogether } from '../http/parse-together';
 
 @ApiTags('patch catalog')
+@Requires('catalog-commands')
 @Controller('v1/patches')
 export class PatchCommandsController {
   constructor(private readonly gateway: CommandGateway) {}
@@ -20,8 +23,7 @@ export class PatchCommandsController {
   @Post(':patchId/revoke')
   @ApiOperation({ summary: 'RevokePatch → PatchRevoked' })
   revoke(@Param('patchId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const patchId = parsePatchId(id);
-    const { reason } = parseRevokePatch(body);
+    const [patchId, { reason }] = parseTogether(() => parsePatchId(id), () => parseRevokePatch(body));
     return this.gateway.run(req, res, { type: 'RevokePatch', data: { patchId, reason } });
   }
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Request, Response } from 'express';
-import { Actor, CommandMetadata, ValidationError, isIsoTimestamp } from '@patchstate/domain';
+import { principalOf } from '@patchstate/auth';
+import { Actor, CommandMetadata, DomainError, ValidationError } from '@patchstate/domain';
 import { AnyCommand, CommandResult, ExecuteCommand, ExecutionOptions } from '@patchstate/command-handling';
 import { canonicalJson, sha256 } from '@patchstate/event-store';
 
@@ -54,13 +55,11 @@ function correlationIdOf(request: Request): string {
   return header;
 }
 
-/** Until API keys arrive (issue 7), the caller names itself; the audit trail records it as unverified. */
+/** The actor is the authenticated key (its name and role); a client cannot choose it. */
 function actorOf(request: Request): Actor {
-  const header = request.header('x-actor');
-  if (header !== undefined && !CORRELATION_ID.test(header)) {
-    throw new ValidationError([{ field: 'X-Actor', message: 'must be 1-128 letters, digits or . _ : -' }]);
-  }
-  return { id: header ?? 'anonymous', role: 'unauthenticated' };
+  const principal = principalOf(request);
+  if (!principal) throw new DomainError('UNAUTHENTICATED', 'no authenticated caller');
+  return { id: principal.name, role: principal.role };
 }
 
 function executionOptions(request: Request): ExecutionOptions {
@@ -79,10 +78,4 @@ function executionOptions(request: Request): ExecutionOptions {
     options.idempotency = { key, requestHash: sha256(`${request.method} ${request.path} ${canonicalJson(request.body ?? {})}`) };
   }
   return options;
-}
-
-export function optionalTime(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!isIsoTimestamp(value)) throw new ValidationError([{ field, message: 'must be an ISO 8601 time with a zone' }]);
-  return value;
 }

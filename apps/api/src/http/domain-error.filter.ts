@@ -20,6 +20,9 @@ export const HTTP_STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   WRONG_PATCH_KIND: HttpStatus.UNPROCESSABLE_ENTITY,
   NOT_ELIGIBLE: HttpStatus.UNPROCESSABLE_ENTITY,
   PROJECTION_BEHIND: HttpStatus.SERVICE_UNAVAILABLE,
+  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  PERMISSION_DENIED: HttpStatus.FORBIDDEN,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /** Error bodies are always `{ code, message, details }`. */
@@ -31,6 +34,9 @@ export class ErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toHttp(error);
     if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    const retryAfter = error instanceof DomainError ? error.details.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
+    if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="patchstate"');
     response.status(status).json(body);
   }
 

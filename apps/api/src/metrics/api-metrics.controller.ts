@@ -1,3 +1,4 @@
+import { Probe } from '@patchstate/auth';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
@@ -8,6 +9,7 @@ import { DATA_SOURCE } from '@patchstate/event-store';
  * grown, how much waits in the outbox for Kafka, how far the read models trail, how many events are parked.
  */
 @ApiExcludeController()
+@Probe()
 @Controller()
 export class ApiMetricsController {
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}

@@ -1,9 +1,11 @@
+import { Requires } from '@patchstate/auth';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DomainError, ValidationError, isIsoTimestamp, parseDeviceId } from '@patchstate/domain';
 import { DEVICE_LIST_STATES, DeviceQueries, parseDeviceListState, parseLimit } from '@patchstate/read-models';
 
 @ApiTags('device queries')
+@Requires('queries')
 @Controller('v1/devices')
 export class DeviceQueriesController {
   constructor(private readonly queries: DeviceQueries) {}

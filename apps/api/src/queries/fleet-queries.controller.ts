@@ -1,3 +1,4 @@
+import { Requires } from '@patchstate/auth';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CVE_ID, FieldChecks, parsePatchId } from '@patchstate/domain';
@@ -11,6 +12,7 @@ import {
 } from '@patchstate/read-models';
 
 @ApiTags('fleet queries')
+@Requires('queries')
 @Controller('v1')
 export class FleetQueriesController {
   constructor(

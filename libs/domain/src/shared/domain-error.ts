@@ -18,7 +18,11 @@ export type DomainErrorCode =
   | 'NOT_ELIGIBLE'
   | 'VERSION_CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
-  | 'PROJECTION_BEHIND';
+  | 'PROJECTION_BEHIND'
+  // Access: not business rules, but part of the same error contract clients handle.
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'RATE_LIMITED';
 
 export interface FieldError {
   field: string;

@@ -1,0 +1,132 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { Requires } from '@patchstate/auth';
+import {
+  parseApplyHotpatch,
+  parseDeviceId,
+  parseFailureReport,
+  parsePatchDefinition,
+  parsePatchId,
+  parseProfileReport,
+  parseReboot,
+  parseRegisterDevice,
+  parseRetire,
+  parseRevert,
+  parseRevokePatch,
+  parseStageUpdate,
+} from '@patchstate/domain';
+import { CommandReply, GrpcCommandGateway } from './grpc-command-gateway';
+import { GrpcErrorFilter } from './grpc-errors';
+
+/** A decoded request: camelCase fields, absent ones undefined (see SERVER_LOADER_OPTIONS). */
+type GrpcRequest = Record<string, unknown>;
+type UnaryCall = ServerUnaryCall<unknown, unknown>;
+
+/** Splits the device id (a path parameter in REST) from the rest (the REST body). */
+function deviceAndBody(request: GrpcRequest): { deviceId: string; body: GrpcRequest } {
+  const { deviceId, ...body } = request;
+  return { deviceId: parseDeviceId(deviceId), body };
+}
+
+/**
+ * DeviceCommands (proto/patchstate/v1/device_commands.proto). Each RPC validates with the same domain
+ * parser as its REST endpoint and runs the same command through GrpcCommandGateway: no rule lives here.
+ */
+@ApiExcludeController()
+@Requires('device-commands')
+@UseFilters(GrpcErrorFilter)
+@Controller()
+export class DeviceCommandsGrpcController {
+  constructor(private readonly gateway: GrpcCommandGateway) {}
+
+  @GrpcMethod('DeviceCommands', 'RegisterDevice')
+  registerDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { registeredAt, ...data } = parseRegisterDevice(request);
+    return this.gateway.run({ method: 'RegisterDevice', request, metadata, unary }, { type: 'RegisterDevice', data }, registeredAt);
+  }
+
+  @GrpcMethod('DeviceCommands', 'ReportDeviceProfile')
+  reportDeviceProfile(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { changes, reportedAt } = parseProfileReport(body);
+    return this.gateway.run(
+      { method: 'ReportDeviceProfile', request, metadata, unary },
+      { type: 'ReportDeviceProfile', data: { deviceId, changes } },
+      reportedAt,
+    );
+  }
+
+  @GrpcMethod('DeviceCommands', 'ApplyHotpatch')
+  applyHotpatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { patchId, appliedAt } = parseApplyHotpatch(body);
+    return this.gateway.run({ method: 'ApplyHotpatch', request, metadata, unary }, { type: 'ApplyHotpatch', data: { deviceId, patchId } }, appliedAt);
+  }
+
+  @GrpcMethod('DeviceCommands', 'CommitOnReboot')
+  commitOnReboot(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { bootId, rebootedAt } = parseReboot(body);
+    return this.gateway.run({ method: 'CommitOnReboot', request, metadata, unary }, { type: 'CommitOnReboot', data: { deviceId, bootId } }, rebootedAt);
+  }
+
+  @GrpcMethod('DeviceCommands', 'StageUpdate')
+  stageUpdate(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { patchId, stagedAt } = parseStageUpdate(body);
+    return this.gateway.run({ method: 'StageUpdate', request, metadata, unary }, { type: 'StageUpdate', data: { deviceId, patchId } }, stagedAt);
+  }
+
+  @GrpcMethod('DeviceCommands', 'RevertHotpatch')
+  revertHotpatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { patchId: rawPatchId, ...rest } = body;
+    const patchId = parsePatchId(rawPatchId);
+    const { revertedAt } = parseRevert(rest);
+    return this.gateway.run({ method: 'RevertHotpatch', request, metadata, unary }, { type: 'RevertHotpatch', data: { deviceId, patchId } }, revertedAt);
+  }
+
+  @GrpcMethod('DeviceCommands', 'ReportHotpatchFailure')
+  reportHotpatchFailure(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { patchId, errorCode, failedAt } = parseFailureReport(body);
+    return this.gateway.run(
+      { method: 'ReportHotpatchFailure', request, metadata, unary },
+      { type: 'ReportHotpatchFailure', data: { deviceId, patchId, errorCode } },
+      failedAt,
+    );
+  }
+
+  @GrpcMethod('DeviceCommands', 'RetireDevice')
+  retireDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { reason, retiredAt } = parseRetire(body);
+    return this.gateway.run({ method: 'RetireDevice', request, metadata, unary }, { type: 'RetireDevice', data: { deviceId, reason } }, retiredAt);
+  }
+}
+
+/** PatchCatalog (proto/patchstate/v1/patch_catalog.proto). */
+@ApiExcludeController()
+@Requires('catalog-commands')
+@UseFilters(GrpcErrorFilter)
+@Controller()
+export class PatchCatalogGrpcController {
+  constructor(private readonly gateway: GrpcCommandGateway) {}
+
+  @GrpcMethod('PatchCatalog', 'PublishPatch')
+  publishPatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    // A repeated field cannot be told absent from empty on the wire: no CVEs listed means an empty list.
+    const patch = parsePatchDefinition({ ...request, cves: request.cves ?? [] });
+    return this.gateway.run({ method: 'PublishPatch', request, metadata, unary }, { type: 'PublishPatch', data: patch });
+  }
+
+  @GrpcMethod('PatchCatalog', 'RevokePatch')
+  revokePatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { patchId: rawPatchId, ...body } = request;
+    const patchId = parsePatchId(rawPatchId);
+    const { reason } = parseRevokePatch(body);
+    return this.gateway.run({ method: 'RevokePatch', request, metadata, unary }, { type: 'RevokePatch', data: { patchId, reason } });
+  }
+}

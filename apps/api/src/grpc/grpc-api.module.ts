@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { CommandHandlingModule } from '@patchstate/command-handling';
+import { DeviceCommandsGrpcController, PatchCatalogGrpcController } from './command-services.grpc';
+import { GrpcCommandGateway } from './grpc-command-gateway';
+import { AuditGrpcController, DeviceQueriesGrpcController } from './query-services.grpc';
+
+/**
+ * The gRPC services' handlers. The transport itself (PatchstateGrpcServer) is connected in bootstrap.ts;
+ * Nest routes its calls to these controllers' @GrpcMethod handlers.
+ */
+@Module({
+  imports: [CommandHandlingModule],
+  controllers: [DeviceCommandsGrpcController, PatchCatalogGrpcController, DeviceQueriesGrpcController, AuditGrpcController],
+  providers: [GrpcCommandGateway],
+})
+export class GrpcApiModule {}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { principalOf } from '@patchstate/auth';
+import { DomainError, ValidationError } from '@patchstate/domain';
+import { AnyCommand, CommandResult } from '@patchstate/command-handling';
+import { canonicalJson, sha256 } from '@patchstate/event-store';
+import { Untimed, commandEnvelope, versionAndPosition } from '../command-envelope/command-envelope';
+import { StructMessage, toStruct } from './struct-codec';
+
+/** The CommandReply message of common.proto. */
+export interface CommandReply {
+  streamId: string;
+  version: number;
+  position: string;
+  events: { eventId: string; type: string; version: number; position: string; data: StructMessage }[];
+  replayed: boolean;
+  correlationId: string;
+}
+
+interface AcceptedBody {
+  streamId: string;
+  version: number;
+  position: string;
+  events: { eventId: string; type: string; version: number; position: string; data: unknown }[];
+}
+
+interface RefusedBody {
+  code: 'NOT_ELIGIBLE';
+  message: string;
+  details: Record<string, unknown>;
+}
+
+const METADATA_NAMES = { correlationId: 'x-correlation-id', expectedVersion: 'if-match', idempotencyKey: 'idempotency-key' };
+
+/**
+ * Turns a gRPC call into the same command envelope REST builds and executes it on the CommandBus: the
+ * caller's key is the actor; x-correlation-id, if-match (or expected-version) and idempotency-key come from
+ * the call metadata. A recorded refusal (HotpatchRejected) answers FAILED_PRECONDITION, as REST answers 422.
+ */
+@Injectable()
+export class GrpcCommandGateway {
+  constructor(private readonly bus: CommandBus) {}
+
+  async run(
+    call: { method: string; request: object; metadata: Metadata; unary: ServerUnaryCall<unknown, unknown> },
+    command: Untimed<AnyCommand>,
+    occurredAt?: string,
+  ): Promise<CommandReply> {
+    const principal = principalOf(call.metadata);
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'no authenticated caller');
+    const { execute, metadata } = commandEnvelope(
+      command,
+      {
+        actor: { id: principal.name, role: principal.role },
+        correlationId: single(call.metadata, 'x-correlation-id'),
+        expectedVersion: single(call.metadata, 'if-match') ?? single(call.metadata, 'expected-version'),
+        idempotencyKey: single(call.metadata, 'idempotency-key'),
+        requestFingerprint: () => sha256(`grpc ${call.method} ${canonicalJson(call.request)}`),
+      },
+      METADATA_NAMES,
+      occurredAt,
+    );
+    const result = await this.bus.execute<typeof execute, CommandResult>(execute);
+    const { version, position } = versionAndPosition(result);
+    const headers = new Metadata();
+    headers.set('x-correlation-id', metadata.correlationId);
+    if (version !== undefined) headers.set('etag', `"${version}"`);
+    if (position !== undefined) headers.set('x-position', String(position));
+    if (result.replayed) headers.set('idempotent-replayed', 'true');
+    call.unary.sendMetadata(headers);
+
+    if (result.response.statusCode !== 201) {
+      const refused = result.response.body as RefusedBody;
+      throw new DomainError(refused.code, refused.message, refused.details);
+    }
+    const body = result.response.body as AcceptedBody;
+    return {
+      streamId: body.streamId,
+      version: body.version,
+      position: String(body.position),
+      events: body.events.map((event) => ({ ...event, position: String(event.position), data: toStruct(event.data) })),
+      replayed: result.replayed,
+      correlationId: metadata.correlationId,
+    };
+  }
+}
+
+/** A metadata value the caller sent once: a repeated key names no single version, key or id. */
+function single(metadata: Metadata, key: string): string | undefined {
+  const values = metadata.get(key);
+  if (values.length === 0) return undefined;
+  if (values.length > 1 || typeof values[0] !== 'string') throw new ValidationError([{ field: key, message: 'must be sent once, as text' }]);
+  return values[0];
+}

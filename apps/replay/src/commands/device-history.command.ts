@@ -1,0 +1,218 @@
+import { DataSource } from 'typeorm';
+import {
+  DeviceEvent,
+  DeviceState,
+  DeviceView,
+  PatchCatalogEvent,
+  PatchDefinition,
+  PatchState,
+  PlaneView,
+  compareBuilds,
+  describeDevice,
+  deviceStreamId,
+  evolveDevice,
+  evolvePatch,
+  initialDeviceState,
+  initialPatchState,
+} from '@patchstate/domain';
+import { EVENT_COLUMNS, toRecordedEvent } from '@patchstate/event-store';
+import { CommandOutcome, ReplayContext } from '../replay-context';
+
+export interface DeviceHistoryOptions {
+  deviceId: string;
+  /** Only events recorded at or before this time (and the catalog as it stood then). */
+  until?: Date;
+  /** Only the stream's first N events. */
+  toVersion?: number;
+  /** Keep every step in the summary (for --json); without it memory stays bounded however long the history. */
+  collectSteps?: boolean;
+}
+
+export interface DeviceStep {
+  version: number;
+  position: string;
+  type: string;
+  occurredAt: string;
+  recordedAt: string;
+  actor: { id: string; role: string };
+  correlationId: string;
+  data: unknown;
+  /** Both planes and what derives from them, after this event (the catalog as of its recorded time). */
+  device: DeviceView;
+}
+
+type EventRow = Parameters<typeof toRecordedEvent>[0] & { recorded_at: Date };
+
+const PAGE = 500;
+
+/**
+ * Steps through a device's history: each event, then the device as the domain's own fold (`evolveDevice`,
+ * `describeDevice`) says it was right after it. Eligibility at each step is judged against the patch catalog
+ * as recorded by then, as the point-in-time query does. The final view is as of `--until` (or of the last
+ * event with `--to-version`, or now).
+ */
+export async function deviceHistoryCommand(context: ReplayContext, options: DeviceHistoryOptions): Promise<CommandOutcome> {
+  const { db, output } = context;
+  const streamId = deviceStreamId(options.deviceId);
+  const catalog = await PatchCatalogTimeline.load(db, options.until);
+  const steps: DeviceStep[] = [];
+  let state: DeviceState = initialDeviceState;
+  let last: { version: number; position: string; recordedAt: string } | null = null;
+  let count = 0;
+  let afterVersion = 0;
+  for (;;) {
+    const params: unknown[] = [streamId, afterVersion];
+    const conditions = ['stream_id = $1', 'version > $2'];
+    if (options.until !== undefined) {
+      params.push(options.until.toISOString());
+      conditions.push(`recorded_at <= $${params.length}`);
+    }
+    if (options.toVersion !== undefined) {
+      params.push(options.toVersion);
+      conditions.push(`version <= $${params.length}`);
+    }
+    const rows: EventRow[] = await db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY version LIMIT ${PAGE}`,
+      params,
+    );
+    for (const row of rows) {
+      const event = toRecordedEvent(row);
+      state = evolveDevice(state, { type: event.type, data: event.data } as DeviceEvent);
+      if (state.status === 'unregistered') continue;
+      const step: DeviceStep = {
+        version: event.version,
+        position: event.position,
+        type: event.type,
+        occurredAt: event.metadata.occurredAt,
+        recordedAt: event.metadata.recordedAt,
+        actor: { id: event.metadata.actor.id, role: event.metadata.actor.role },
+        correlationId: event.metadata.correlationId,
+        data: event.data,
+        device: describeDevice(state, catalog.newestHotpatchAsOf(state.memory.baselineBuild, event.metadata.recordedAt)),
+      };
+      count += 1;
+      if (options.collectSteps) steps.push(step);
+      for (const line of describeStep(step)) output.line(line);
+      last = { version: event.version, position: event.position, recordedAt: event.metadata.recordedAt };
+    }
+    if (rows.length < PAGE) break;
+    afterVersion = rows[rows.length - 1].version;
+  }
+
+  if (state.status === 'unregistered' || last === null) {
+    const bound = options.until ? ` recorded up to ${options.until.toISOString()}` : options.toVersion ? ` up to version ${options.toVersion}` : '';
+    output.line(`device ${options.deviceId} has no events${bound}`);
+    return { exitCode: 1, summary: { command: 'device', ok: false, deviceId: options.deviceId, code: 'DEVICE_NOT_FOUND' } };
+  }
+  // The catalog of the final view: as of --until, as of the last event shown with --to-version, or now.
+  const asOf = options.until?.toISOString() ?? (options.toVersion !== undefined ? last.recordedAt : null);
+  const final = {
+    ...describeDevice(state, catalog.newestHotpatchAsOf(state.memory.baselineBuild, asOf)),
+    version: last.version,
+    position: last.position,
+    updatedAt: last.recordedAt,
+  };
+  output.line(`${options.deviceId} as of ${asOf ?? 'now'}: version ${final.version}, ${count} event(s)`);
+  for (const line of describePlanes(final)) output.line(line);
+  return {
+    exitCode: 0,
+    summary: {
+      command: 'device',
+      ok: true,
+      deviceId: options.deviceId,
+      streamId,
+      events: count,
+      asOf,
+      ...(options.collectSteps ? { steps } : {}),
+      final,
+    },
+  };
+}
+
+/**
+ * The patch catalog as recorded up to any time: patch streams are few and short, so they are read once and
+ * folded up to the requested time (with the domain's `evolvePatch`).
+ */
+export class PatchCatalogTimeline {
+  private cache: { upTo: number; patches: Map<string, PatchState> } | null = null;
+
+  private constructor(private readonly events: { recordedAt: number; streamId: string; event: PatchCatalogEvent }[]) {}
+
+  static async load(db: DataSource, until?: Date): Promise<PatchCatalogTimeline> {
+    const params: unknown[] = [];
+    let condition = '';
+    if (until !== undefined) {
+      params.push(until.toISOString());
+      condition = 'AND recorded_at <= $1';
+    }
+    const rows: EventRow[] = await db.query(
+      `SELECT ${EVENT_COLUMNS}, recorded_at FROM events WHERE stream_type = 'patch' ${condition} ORDER BY recorded_at, position`,
+      params,
+    );
+    return new PatchCatalogTimeline(
+      rows.map((row) => ({
+        recordedAt: new Date(row.recorded_at).getTime(),
+        streamId: row.stream_id,
+        event: { type: row.type, data: row.data } as PatchCatalogEvent,
+      })),
+    );
+  }
+
+  /** The newest hotpatch offered to `baselineBuild` (unrevoked first), as the catalog stood at `asOf` (null: all). */
+  newestHotpatchAsOf(baselineBuild: string, asOf: string | null): { patch: PatchDefinition; revoked: boolean } | null {
+    const time = asOf === null ? Number.POSITIVE_INFINITY : Date.parse(asOf);
+    let offered: { patch: PatchDefinition; revoked: boolean } | null = null;
+    for (const state of this.catalogAt(time).values()) {
+      if (state.status === 'unpublished' || state.patch.kind !== 'hotpatch' || state.patch.baselineBuild !== baselineBuild) continue;
+      const candidate = { patch: state.patch, revoked: state.status === 'revoked' };
+      if (
+        offered === null ||
+        Number(candidate.revoked) - Number(offered.revoked) < 0 ||
+        (candidate.revoked === offered.revoked && compareBuilds(candidate.patch.build, offered.patch.build) > 0)
+      ) {
+        offered = candidate;
+      }
+    }
+    return offered;
+  }
+
+  private catalogAt(time: number): Map<string, PatchState> {
+    let upTo = 0;
+    while (upTo < this.events.length && this.events[upTo].recordedAt <= time) upTo += 1;
+    if (this.cache === null || this.cache.upTo > upTo) this.cache = { upTo: 0, patches: new Map() };
+    for (let i = this.cache.upTo; i < upTo; i += 1) {
+      const { streamId, event } = this.events[i];
+      this.cache.patches.set(streamId, evolvePatch(this.cache.patches.get(streamId) ?? initialPatchState, event));
+    }
+    this.cache.upTo = upTo;
+    return this.cache.patches;
+  }
+}
+
+function describeStep(step: DeviceStep): string[] {
+  const { deviceId: _deviceId, ...data } = (step.data ?? {}) as Record<string, unknown>;
+  const detail = JSON.stringify(data);
+  return [
+    `v${step.version}  #${step.position}  ${step.recordedAt}  ${step.type}  by ${step.actor.id} (${step.actor.role})`,
+    `    ${detail.length > 160 ? `${detail.slice(0, 160)}...` : detail}`,
+    ...describePlanes(step.device),
+  ];
+}
+
+function describePlanes(device: DeviceView): string[] {
+  const plane = (name: string, p: PlaneView) =>
+    `    ${name} ${p.build.padEnd(12)} baseline ${p.baselineBuild.padEnd(12)} hotpatches ${list(p.hotpatches)}  cves ${p.cves.length}`;
+  const eligibility = device.eligibility.eligible
+    ? `eligible${device.eligibility.patchId ? ` for ${device.eligibility.patchId}` : ''}`
+    : `not eligible${device.eligibility.patchId ? ` for ${device.eligibility.patchId}` : ''}: ${device.eligibility.reasons.join(', ')}`;
+  const restart = device.pendingRestart ? `${device.pendingRestart.patchId} (${device.pendingRestart.build})` : '-';
+  return [
+    plane('memory', device.memory),
+    plane('disk  ', device.disk),
+    `    pending commit ${list(device.pendingCommit)}  pending restart ${restart}  ${eligibility}${device.retired ? '  RETIRED' : ''}`,
+  ];
+}
+
+function list(items: readonly string[]): string {
+  return items.length === 0 ? '-' : items.join(',');
+}

@@ -1,0 +1,288 @@
+import { Kafka } from 'kafkajs';
+import { EventEnvelope } from '@patchstate/messaging';
+import {
+  CveExposureQueries,
+  DeviceQueries,
+  FleetSummaryQueries,
+  ProjectionEngine,
+  RolloutQueries,
+  allProjections,
+} from '@patchstate/read-models';
+import { FEBRUARY_2025_CVES, APRIL_2025_CVES, JANUARY_2025_BASELINE_BUILD, APRIL_2025_BASELINE_BUILD } from '../builders';
+import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
+import { uniqueName } from '../support/test-database';
+import {
+  CommandRunner,
+  TestDatabase,
+  asIncomingMessages,
+  createTestTopic,
+  envelopeMessage,
+  kafkaForTests,
+  newProjector,
+  openTestDatabase,
+  publish,
+  readModelSnapshot,
+  storedCheckpoints,
+  storedEnvelopes,
+  topicEndOffsets,
+  waitUntilProjected,
+  withAdmin,
+} from './projector-fixture';
+import { APR, FEB, FLEET_DEVICES, MAR, MAY, OOB, T, scriptedFleetCommands } from './scripted-fleet';
+
+const iso = (time: string) => new Date(time).toISOString();
+
+describe('projections from a scripted fleet history, through the broker into Postgres', () => {
+  let database: TestDatabase;
+  let kafka: Kafka;
+  let topic: { topic: string; remove(): Promise<void> };
+  let groupId: string;
+  let projector: KafkaProjector | null = null;
+  let envelopes: EventEnvelope[];
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    kafka = kafkaForTests();
+    topic = await createTestTopic(kafka, 3);
+    groupId = uniqueName('projections-int');
+    await new CommandRunner(database.db).runAll(scriptedFleetCommands());
+    envelopes = await storedEnvelopes(database.db);
+    await publish(kafka, topic.topic, envelopes.map(envelopeMessage));
+    projector = newProjector(kafka, database.db, { topic: topic.topic, groupId });
+    await projector.start();
+    await waitUntilProjected(kafka, database.db, groupId, topic.topic);
+  });
+
+  afterAll(async () => {
+    await projector?.stop();
+    await topic?.remove();
+    await database?.close();
+  });
+
+  describe('device_state', () => {
+    it('shows both planes, what waits for a commit and eligibility for the newest hotpatch offered', async () => {
+      const devices = new DeviceQueries(database.db);
+      expect(await devices.findDevice('ws-a')).toMatchObject({
+        deviceId: 'ws-a',
+        hostname: 'ws-a.corp.contoso.example',
+        memory: { build: MAR.build, baselineBuild: JANUARY_2025_BASELINE_BUILD, hotpatches: [FEB.patchId, MAR.patchId] },
+        disk: { build: FEB.build, baselineBuild: JANUARY_2025_BASELINE_BUILD, hotpatches: [FEB.patchId] },
+        pendingCommit: [MAR.patchId],
+        pendingRestart: null,
+        eligibility: { eligible: true, reasons: [], patchId: MAR.patchId },
+        retired: false,
+        version: 4,
+        updatedAt: iso(T.marAppliedA),
+      });
+      expect(await devices.findDevice('ws-b')).toMatchObject({
+        memory: { build: MAR.build, hotpatches: [FEB.patchId, MAR.patchId] },
+        disk: { build: MAR.build, hotpatches: [FEB.patchId, MAR.patchId] },
+        pendingCommit: [],
+        pendingRestart: null,
+      });
+    });
+
+    it('shows a staged baseline as pending restart, disk ahead of memory, and the baseline mismatch it causes', async () => {
+      const devices = new DeviceQueries(database.db);
+      expect(await devices.findDevice('ws-f')).toMatchObject({
+        memory: { build: FEB.build, hotpatches: [FEB.patchId] },
+        disk: { build: JANUARY_2025_BASELINE_BUILD, hotpatches: [] },
+        pendingCommit: [FEB.patchId],
+        pendingRestart: { patchId: APR.patchId, build: APR.build, stagedAt: T.aprStagedF },
+        eligibility: { eligible: false, reasons: ['BASELINE_MISMATCH'], patchId: MAR.patchId },
+      });
+    });
+
+    it('moves a device onto the activated baseline at the reboot and offers that baseline\'s newest unrevoked hotpatch', async () => {
+      const devices = new DeviceQueries(database.db);
+      expect(await devices.findDevice('ws-e')).toMatchObject({
+        memory: { build: MAY.build, baselineBuild: APRIL_2025_BASELINE_BUILD, hotpatches: [MAY.patchId] },
+        disk: { build: APR.build, baselineBuild: APRIL_2025_BASELINE_BUILD, hotpatches: [] },
+        profile: { build: APR.build },
+        pendingCommit: [MAY.patchId],
+        pendingRestart: null,
+        eligibility: { eligible: true, reasons: [], patchId: MAY.patchId },
+      });
+    });
+
+    it('judges ineligible devices with every reason, and keeps refused, failed, reverted and retired devices apart', async () => {
+      const devices = new DeviceQueries(database.db);
+      expect(await devices.findDevice('ws-c')).toMatchObject({ eligibility: { eligible: false, reasons: ['UNSUPPORTED_EDITION'] } });
+      expect(await devices.findDevice('ws-d')).toMatchObject({ eligibility: { eligible: false, reasons: ['VBS_NOT_RUNNING'] } });
+      expect(await devices.findDevice('ws-g')).toMatchObject({ memory: { hotpatches: [] }, disk: { hotpatches: [] }, pendingRemoval: [] });
+      expect(await devices.findDevice('ws-h')).toMatchObject({ memory: { hotpatches: [] }, eligibility: { eligible: true } });
+      expect(await devices.findDevice('ws-i')).toMatchObject({
+        memory: { build: JANUARY_2025_BASELINE_BUILD, hotpatches: [] },
+        disk: { build: JANUARY_2025_BASELINE_BUILD, hotpatches: [] },
+        version: 5,
+      });
+      expect(await devices.findDevice('ws-j')).toMatchObject({
+        retired: true,
+        version: 4,
+        eligibility: { eligible: false, reasons: expect.arrayContaining(['DEVICE_RETIRED']) },
+      });
+      expect(await devices.findDevice('ws-unknown')).toBeNull();
+    });
+
+    it('lists devices by state, paged by a stable cursor', async () => {
+      const devices = new DeviceQueries(database.db);
+      const ids = async (state: Parameters<DeviceQueries['listDevices']>[0]) =>
+        (await devices.listDevices(state, 100)).items.map((d) => d.deviceId);
+      expect(await ids('pending-commit')).toEqual(['ws-a', 'ws-e', 'ws-f']);
+      expect(await ids('pending-restart')).toEqual(['ws-f']);
+      expect(await ids('ineligible')).toEqual(['ws-c', 'ws-d']);
+      expect(await ids('hotpatched')).toEqual(['ws-a', 'ws-b', 'ws-e', 'ws-f']);
+      expect(await ids('up-to-date')).toEqual(['ws-b']);
+      expect(await ids('retired')).toEqual(['ws-j']);
+
+      const first = await devices.listDevices('hotpatched', 3);
+      expect(first.items.map((d) => d.deviceId)).toEqual(['ws-a', 'ws-b', 'ws-e']);
+      expect(first.nextCursor).toEqual(expect.any(String));
+      const second = await devices.listDevices('hotpatched', 3, first.nextCursor!);
+      expect(second).toMatchObject({ items: [{ deviceId: 'ws-f' }], nextCursor: null });
+    });
+  });
+
+  describe('patch_catalog', () => {
+    it('holds every published patch and offers each baseline its newest unrevoked hotpatch', async () => {
+      const rows: { patch_id: string; kind: string; revoked: boolean; version: number }[] = await database.db.query(
+        'SELECT patch_id, kind, revoked, version FROM patch_catalog ORDER BY patch_id',
+      );
+      expect(rows).toEqual([
+        { patch_id: 'KB5050009', kind: 'baseline', revoked: false, version: 1 },
+        { patch_id: FEB.patchId, kind: 'hotpatch', revoked: false, version: 1 },
+        { patch_id: MAR.patchId, kind: 'hotpatch', revoked: false, version: 1 },
+        { patch_id: APR.patchId, kind: 'baseline', revoked: false, version: 1 },
+        { patch_id: MAY.patchId, kind: 'hotpatch', revoked: false, version: 1 },
+        { patch_id: OOB.patchId, kind: 'hotpatch', revoked: true, version: 2 },
+      ]);
+      const devices = new DeviceQueries(database.db);
+      expect(await devices.newestHotpatchFor(JANUARY_2025_BASELINE_BUILD)).toMatchObject({ patch: { patchId: MAR.patchId }, revoked: false });
+      expect(await devices.newestHotpatchFor(APRIL_2025_BASELINE_BUILD)).toMatchObject({ patch: { patchId: MAY.patchId }, revoked: false });
+    });
+  });
+
+  describe('patch_rollout', () => {
+    it('counts February: in memory, on disk, pending, failed, reverted and refused by reason; retired devices not at all', async () => {
+      const rollouts = new RolloutQueries(database.db);
+      expect(await rollouts.rollout(FEB.patchId)).toEqual({
+        patchId: FEB.patchId,
+        appliedInMemory: 3, // ws-a, ws-b, ws-f (ws-e superseded by April, ws-g and ws-i reverted, ws-j retired)
+        committedOnDisk: 2, // ws-a, ws-b
+        pendingCommit: 1, // ws-f
+        failed: 1, // ws-h
+        reverted: 2, // ws-g, ws-i
+        rejected: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
+      });
+      expect(await rollouts.rollout(MAR.patchId)).toEqual({
+        patchId: MAR.patchId,
+        appliedInMemory: 2,
+        committedOnDisk: 1,
+        pendingCommit: 1,
+        failed: 0,
+        reverted: 0,
+        rejected: {},
+      });
+      expect(await rollouts.rollout(MAY.patchId)).toMatchObject({ appliedInMemory: 1, committedOnDisk: 0, pendingCommit: 1 });
+    });
+  });
+
+  describe('device_cve_protection', () => {
+    it('tells who is protected on disk, only in memory or exposed, and since when in each plane', async () => {
+      const exposures = new CveExposureQueries(database.db);
+      const cve = FEBRUARY_2025_CVES[0];
+      const onDisk = await exposures.exposure(cve, 'protectedOnDisk', 100);
+      expect(onDisk.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 5 });
+      expect(onDisk.devices).toEqual({
+        items: [
+          { deviceId: 'ws-a', protectedInMemorySince: iso(T.febAppliedA), protectedOnDiskSince: iso(T.rebootA) },
+          { deviceId: 'ws-b', protectedInMemorySince: iso(T.febAppliedB), protectedOnDiskSince: iso(T.rebootB) },
+          // still protected in memory since February: the April baseline carries the same fix
+          { deviceId: 'ws-e', protectedInMemorySince: iso(T.febAppliedE), protectedOnDiskSince: iso(T.rebootE) },
+        ],
+        nextCursor: null,
+      });
+      const memoryOnly = await exposures.exposure(cve, 'protectedInMemoryOnly', 100);
+      expect(memoryOnly.devices.items).toEqual([{ deviceId: 'ws-f', protectedInMemorySince: iso(T.febAppliedF), protectedOnDiskSince: null }]);
+
+      const exposedPage1 = await exposures.exposure(cve, 'exposed', 3);
+      expect(exposedPage1.devices.items.map((d) => d.deviceId)).toEqual(['ws-c', 'ws-d', 'ws-g']);
+      const exposedPage2 = await exposures.exposure(cve, 'exposed', 3, exposedPage1.devices.nextCursor!);
+      expect(exposedPage2.devices).toEqual({
+        items: [
+          { deviceId: 'ws-h', protectedInMemorySince: null, protectedOnDiskSince: null },
+          { deviceId: 'ws-i', protectedInMemorySince: null, protectedOnDiskSince: null },
+        ],
+        nextCursor: null,
+      });
+
+      const april = await exposures.exposure(APRIL_2025_CVES[0], 'protectedOnDisk', 100);
+      expect(april.counts).toEqual({ protectedOnDisk: 1, protectedInMemoryOnly: 0, exposed: 8 });
+      expect(april.devices.items).toEqual([{ deviceId: 'ws-e', protectedInMemorySince: iso(T.rebootE), protectedOnDiskSince: iso(T.rebootE) }]);
+    });
+  });
+
+  describe('fleet summary', () => {
+    it('counts devices by state and by ineligibility reason', async () => {
+      expect(await new FleetSummaryQueries(database.db).summary()).toEqual({
+        devices: FLEET_DEVICES.length,
+        byState: { 'pending-commit': 3, 'pending-restart': 1, ineligible: 2, 'up-to-date': 1, hotpatched: 4, retired: 1 },
+        byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
+      });
+    });
+  });
+
+  describe('the same events delivered twice change nothing', () => {
+    it('applying every envelope again through the engine skips them all and leaves every table as it was', async () => {
+      const before = await readModelSnapshot(database.db);
+      const outcome = await new ProjectionEngine(database.db, allProjections()).applyBatch(null, asIncomingMessages(envelopes), null);
+      expect(outcome).toEqual({ applied: 0, skippedAsDuplicate: envelopes.length, parked: 0 });
+      expect(await readModelSnapshot(database.db)).toEqual(before);
+    });
+
+    it('each event delivered twice in a row into empty read models ends where the broker-fed projector ended', async () => {
+      const reference = await openTestDatabase();
+      try {
+        const doubled = envelopes.flatMap((envelope) => [envelope, envelope]);
+        for (const projection of allProjections()) {
+          // one projection at a time, so a duplicate that slipped through names its projection
+          const outcome = await new ProjectionEngine(reference.db, [projection]).applyBatch(null, asIncomingMessages(doubled), null);
+          expect({ projection: projection.name, parked: outcome.parked }).toEqual({ projection: projection.name, parked: 0 });
+          expect(outcome.skippedAsDuplicate).toBeGreaterThanOrEqual(envelopes.length);
+        }
+        expect(await readModelSnapshot(reference.db)).toEqual(await readModelSnapshot(database.db));
+      } finally {
+        await reference.close();
+      }
+    });
+
+    it('duplicates published to the topic are skipped by the running projector', async () => {
+      const before = await readModelSnapshot(database.db);
+      const appliedBefore = projector!.metrics.eventsApplied;
+      const duplicatesBefore = projector!.metrics.eventsSkippedAsDuplicate;
+      await publish(kafka, topic.topic, envelopes.map(envelopeMessage));
+      await waitUntilProjected(kafka, database.db, groupId, topic.topic);
+      expect(projector!.metrics.eventsApplied).toBe(appliedBefore);
+      expect(projector!.metrics.eventsSkippedAsDuplicate - duplicatesBefore).toBe(envelopes.length);
+      expect(await readModelSnapshot(database.db)).toEqual(before);
+    });
+
+    it('a consumer reset to the start of the topic replays everything and changes nothing', async () => {
+      const before = await readModelSnapshot(database.db);
+      await projector!.stop();
+      projector = null;
+      // Both places a position could come from go back to the start: Postgres and Kafka's committed offsets.
+      await database.db.query('UPDATE projection_checkpoints SET next_offset = 0 WHERE consumer_group = $1', [groupId]);
+      await withAdmin(kafka, (admin) => admin.resetOffsets({ groupId, topic: topic.topic, earliest: true }));
+      const ends = await topicEndOffsets(kafka, topic.topic);
+      const total = [...ends.values()].reduce((sum, high) => sum + Number(high), 0);
+
+      projector = newProjector(kafka, database.db, { topic: topic.topic, groupId });
+      await projector.start();
+      await waitUntilProjected(kafka, database.db, groupId, topic.topic);
+      expect(projector.metrics).toMatchObject({ eventsApplied: 0, eventsSkippedAsDuplicate: total, eventsParked: 0 });
+      expect(await readModelSnapshot(database.db)).toEqual(before);
+      expect(await storedCheckpoints(database.db, groupId, topic.topic)).toEqual(new Map([...ends].filter(([, high]) => high !== '0')));
+    });
+  });
+});

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { Admin, Kafka, Message } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { AnyCommand, CommandResult, ExecuteCommand, ExecuteCommandHandler } from '@patchstate/command-handling';
+import { EVENT_COLUMNS, PostgresEventStore, openDatabase, toRecordedEvent } from '@patchstate/event-store';
+import { EventEnvelope, createKafka, ensureTopic, toEnvelope } from '@patchstate/messaging';
+import { IncomingMessage, Projection, ProjectionEngine, allProjections } from '@patchstate/read-models';
+import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
+import { createTestDatabase, uniqueName } from '../support/test-database';
+
+/*
+ * Shared set-up for the projector's integration tests: a fresh database per file (migrated), commands run
+ * through the real command handler and event store, the stored events turned into the envelopes the outbox
+ * relay would publish, a topic of the test's own on the shared broker, and snapshots of the read models.
+ */
+
+export interface TestDatabase {
+  db: DataSource;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const created = await createTestDatabase();
+  const db = await openDatabase(created.url, { poolSize: 6 });
+  return {
+    db,
+    url: created.url,
+    close: async () => {
+      if (db.isInitialized) await db.destroy();
+      await created.drop();
+    },
+  };
+}
+
+/** Runs commands through the one command handler, each with its own command and correlation ids. */
+export class CommandRunner {
+  private readonly handler: ExecuteCommandHandler;
+
+  constructor(db: DataSource) {
+    this.handler = new ExecuteCommandHandler(new PostgresEventStore(db));
+  }
+
+  async run(command: AnyCommand): Promise<CommandResult> {
+    const metadata = { ...command.metadata, commandId: randomUUID(), correlationId: randomUUID() };
+    return this.handler.execute(new ExecuteCommand({ ...command, metadata } as AnyCommand));
+  }
+
+  async runAll(commands: readonly AnyCommand[]): Promise<void> {
+    for (const command of commands) await this.run(command);
+  }
+}
+
+type EventRow = Parameters<typeof toRecordedEvent>[0] & { stream_type: string };
+
+/** The stored events as the outbox relay publishes them, in global position order. */
+export async function storedEnvelopes(db: DataSource, afterPosition = '0'): Promise<EventEnvelope[]> {
+  const rows: EventRow[] = await db.query(
+    `SELECT ${EVENT_COLUMNS}, stream_type FROM events WHERE position > $1 ORDER BY position`,
+    [afterPosition],
+  );
+  return rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type));
+}
+
+/** Envelopes as the projector hands them to the engine, numbered as offsets of one partition. */
+export function asIncomingMessages(envelopes: readonly EventEnvelope[], firstOffset = 0): IncomingMessage[] {
+  return envelopes.map((envelope, index) => ({ offset: String(firstOffset + index), envelope, raw: JSON.stringify(envelope) }));
+}
+
+/** Every table the live projections own plus their stream-version guards: what "the read-model state" is. */
+export function readModelTables(projections: readonly Projection[] = allProjections()): string[] {
+  return [...new Set([...projections.flatMap((p) => p.tables), 'projection_stream_versions'])].sort();
+}
+
+/**
+ * The content of the read-model tables as sorted JSON rows. Only data the events determine is in there
+ * (times come from event metadata), so two databases fed the same envelopes must give equal snapshots.
+ */
+export async function readModelSnapshot(db: DataSource, tables: readonly string[] = readModelTables()): Promise<Record<string, unknown[]>> {
+  const snapshot: Record<string, unknown[]> = {};
+  for (const table of tables) {
+    const [{ rows }]: { rows: unknown[] }[] = await db.query(
+      `SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]'::jsonb) AS rows FROM ${table} t`,
+    );
+    snapshot[table] = rows;
+  }
+  return snapshot;
+}
+
+export interface DeadLetterRow {
+  stream_id: string;
+  version: number;
+  position: string;
+  event_type: string;
+  error: string;
+  status: string;
+  id: string;
+}
+
+export async function deadLetters(db: DataSource, group: string): Promise<DeadLetterRow[]> {
+  return db.query(
+    `SELECT id, stream_id, version, position::text AS position, event_type, error, status FROM dead_letters
+     WHERE consumer_group = $1 ORDER BY id`,
+    [group],
+  );
+}
+
+export function kafkaForTests(clientId = 'patchstate-projector-int'): Kafka {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+  return createKafka(brokers, uniqueName(clientId));
+}
+
+/** A topic of the test's own on the shared broker, deleted again by `remove`. */
+export async function createTestTopic(kafka: Kafka, partitions: number): Promise<{ topic: string; remove(): Promise<void> }> {
+  const topic = uniqueName('patchstate.projector.int');
+  await ensureTopic(kafka, topic, partitions);
+  return {
+    topic,
+    remove: async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [topic], timeout: 5_000 });
+      } catch {
+        // best effort: a leftover topic of a test run harms nobody
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}
+
+export function envelopeMessage(envelope: EventEnvelope): Message {
+  return { key: envelope.streamId, value: JSON.stringify(envelope) };
+}
+
+/** Publishes as the outbox relay does: keyed by stream, in the given order, acknowledged by all replicas. */
+export async function publish(kafka: Kafka, topic: string, messages: readonly Message[]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) as Message[] });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export function newProjector(
+  kafka: Kafka,
+  db: DataSource,
+  options: { topic: string; groupId: string; projections?: Projection[]; engine?: ProjectionEngine },
+): KafkaProjector {
+  const engine = options.engine ?? new ProjectionEngine(db, options.projections ?? allProjections());
+  return new KafkaProjector(kafka, db, engine, { topic: options.topic, groupId: options.groupId });
+}
+
+export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, o.high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function storedCheckpoints(db: DataSource, group: string, topic: string): Promise<Map<number, string>> {
+  const rows: { partition: number; next_offset: string }[] = await db.query(
+    'SELECT partition, next_offset::text AS next_offset FROM projection_checkpoints WHERE consumer_group = $1 AND topic = $2',
+    [group, topic],
+  );
+  return new Map(rows.map((row) => [row.partition, row.next_offset]));
+}
+
+/** Waits until the group's Postgres checkpoints reached the end of every partition of the topic. */
+export async function waitUntilProjected(kafka: Kafka, db: DataSource, group: string, topic: string, timeoutMs = 20_000): Promise<void> {
+  const ends = await topicEndOffsets(kafka, topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await storedCheckpoints(db, group, topic);
+    const behind = [...ends].filter(([partition, high]) => high !== '0' && stored.get(partition) !== high);
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `group ${group} did not reach the end of ${topic}: ${behind.map(([p, high]) => `partition ${p} at ${stored.get(p) ?? 'none'} of ${high}`).join(', ')}`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
