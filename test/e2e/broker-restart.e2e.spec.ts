@@ -18,7 +18,7 @@ interface LocalBroker {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const localBroker = require('../../scripts/kafka/local-broker.js') as LocalBroker;
 const BROKER = { instance: 'restart-test', port: 19192, controllerPort: 19193 };
-const log = (message: string) => process.env.TEST_LOGS && process.stderr.write(`[kafka restart-test] ${message}\n`);
+const log = (message: string) => process.env.TEST_LOGS && process.stderr.write(`[kafka restart-test ${new Date().toISOString()}] ${message}\n`);
 
 async function deleteTopic(brokers: string, topic: string): Promise<void> {
   const admin = new Kafka({ clientId: 'broker-restart-cleanup', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
@@ -87,8 +87,10 @@ describe('broker restart: events accepted while Kafka is down are published once
     expect(await unpublished()).toEqual(acceptedPositions);
 
     await localBroker.ensureBroker({ ...BROKER, log });
+    log('broker back');
 
     await eventually(async () => ((await unpublished()).length === 0 ? true : undefined), 30_000, 250);
+    log('outbox drained');
 
     // Every event in the store is on the topic exactly once, keyed by its stream.
     const stored: { event_id: string; stream_id: string }[] = await db.query('SELECT event_id, stream_id FROM events ORDER BY position');
@@ -97,6 +99,7 @@ describe('broker restart: events accepted while Kafka is down are published once
     expect(onTopic.map((m) => m.envelope.eventId).sort()).toEqual(stored.map((e) => e.event_id).sort());
     for (const message of onTopic) expect(message.key).toBe(message.envelope.streamId);
 
+    log('topic checked');
     // And the projector, which lost its broker too, catches up on all of them.
     for (const deviceId of [...before, ...during]) {
       await eventually(async () => ((await http(stack!.baseUrl, 'GET', `/v1/devices/${deviceId}`)).status === 200 ? true : undefined), 30_000, 250);

@@ -26,7 +26,7 @@ import {
   storedEnvelopes,
   topicEndOffsets,
   waitUntilProjected,
-  withAdmin,
+  commitKafkaOffsets,
 } from './projector-fixture';
 import { APR, FEB, FLEET_DEVICES, MAR, MAY, OOB, T, scriptedFleetCommands } from './scripted-fleet';
 
@@ -273,8 +273,8 @@ describe('projections from a scripted fleet history, through the broker into Pos
       projector = null;
       // Both places a position could come from go back to the start: Postgres and Kafka's committed offsets.
       await database.db.query('UPDATE projection_checkpoints SET next_offset = 0 WHERE consumer_group = $1', [groupId]);
-      await withAdmin(kafka, (admin) => admin.resetOffsets({ groupId, topic: topic.topic, earliest: true }));
       const ends = await topicEndOffsets(kafka, topic.topic);
+      await commitKafkaOffsets(kafka, groupId, topic.topic, Object.fromEntries([...ends.keys()].map((partition) => [partition, '0'])));
       const total = [...ends.values()].reduce((sum, high) => sum + Number(high), 0);
 
       projector = newProjector(kafka, database.db, { topic: topic.topic, groupId });

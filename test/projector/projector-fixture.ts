@@ -192,6 +192,33 @@ export async function waitUntilProjected(kafka: Kafka, db: DataSource, group: st
   }
 }
 
+/**
+ * Sets the group's committed offsets in Kafka (the group must have no other members). Does what
+ * admin.setOffsets does, with a short fetch wait: the admin's own consumer takes 5 s to leave.
+ */
+export async function commitKafkaOffsets(kafka: Kafka, groupId: string, topic: string, offsets: Record<number, string>): Promise<void> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    // Paused before anything is fetched: this consumer only exists to commit.
+    await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
+    consumer.pause([{ topic }]);
+    await joined;
+    await consumer.commitOffsets(Object.entries(offsets).map(([partition, offset]) => ({ topic, partition: Number(partition), offset })));
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export async function committedKafkaOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
+  return withAdmin(kafka, async (admin) => {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map(entry.partitions.map((p) => [p.partition, p.offset]));
+  });
+}
+
 export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
   await admin.connect();

@@ -22,7 +22,8 @@ import {
   storedEnvelopes,
   topicEndOffsets,
   waitUntilProjected,
-  withAdmin,
+  commitKafkaOffsets,
+  committedKafkaOffsets,
 } from './projector-fixture';
 import { FEB, MAR, scriptedFleetCommands } from './scripted-fleet';
 
@@ -138,14 +139,8 @@ describe('a projector killed mid-batch and restarted', () => {
       return added;
     };
 
-    const setKafkaOffset = (offset: string) =>
-      withAdmin(kafka, (admin) => admin.setOffsets({ groupId, topic: topic.topic, partitions: [{ partition: 0, offset }] }));
-
-    const kafkaOffset = async (): Promise<string> =>
-      withAdmin(kafka, async (admin) => {
-        const [entry] = await admin.fetchOffsets({ groupId, topics: [topic.topic] });
-        return entry.partitions.find((p) => p.partition === 0)!.offset;
-      });
+    const setKafkaOffset = (offset: string) => commitKafkaOffsets(kafka, groupId, topic.topic, { 0: offset });
+    const kafkaOffset = async (): Promise<string | undefined> => (await committedKafkaOffsets(kafka, groupId, topic.topic)).get(0);
 
     it('projects the events Kafka\'s offset would skip, even when Postgres answers slowly at start', async () => {
       const stored = (await storedCheckpoints(database.db, groupId, topic.topic)).get(0)!;
@@ -157,6 +152,7 @@ describe('a projector killed mid-batch and restarted', () => {
       expect(added).toHaveLength(3);
       // Kafka claims the group is two events further than Postgres says.
       await setKafkaOffset(String(BigInt(stored) + 2n));
+      expect(await kafkaOffset()).toBe(String(BigInt(stored) + 2n));
 
       // Postgres is slow to answer at start (a lock on the checkpoints): the broker must not win the race.
       const locker = database.db.createQueryRunner();
@@ -178,27 +174,20 @@ describe('a projector killed mid-batch and restarted', () => {
       });
     });
 
-    it.only('does not replay what Postgres says is applied when Kafka\'s offset is behind', async () => {
+    it('does not replay what Postgres says is applied when Kafka\'s offset is behind', async () => {
       await setKafkaOffset('0');
-      console.log('T1', Date.now() - (globalThis as any).__t); (globalThis as any).__t = Date.now();
       expect(await kafkaOffset()).toBe('0');
       await recordAndPublish(applyHotpatch(MAR, { deviceId: 'ws-z', at: '2025-06-04T09:00:00Z' }));
-      console.log('T3', Date.now() - (globalThis as any).__t); (globalThis as any).__t = Date.now();
 
       const fourth = await start(newProjector(kafka, database.db, { topic: topic.topic, groupId }));
-      console.log('T5', Date.now() - (globalThis as any).__t); (globalThis as any).__t = Date.now();
       await waitUntilProjected(kafka, database.db, groupId, topic.topic);
-      console.log('T6', Date.now() - (globalThis as any).__t); (globalThis as any).__t = Date.now();
       await stop(fourth);
-      console.log('T7', Date.now() - (globalThis as any).__t); (globalThis as any).__t = Date.now();
       expect(fourth.metrics).toMatchObject({ eventsApplied: 1, eventsSkippedAsDuplicate: 0, eventsParked: 0 });
       const ends = await topicEndOffsets(kafka, topic.topic);
       expect(await storedCheckpoints(database.db, groupId, topic.topic)).toEqual(ends);
 
       await reference.db.query(`TRUNCATE ${['device_state', 'device_cve_protection', 'patch_catalog', 'patch_rollout', 'projection_stream_versions'].join(', ')}`);
-      console.log('T12', Date.now() - (globalThis as any).__t); (globalThis as any).__t = Date.now();
       await new ProjectionEngine(reference.db, allProjections()).applyBatch(null, asIncomingMessages(envelopes), null);
-      console.log('T13', Date.now() - (globalThis as any).__t); (globalThis as any).__t = Date.now();
       expect(await readModelSnapshot(database.db)).toEqual(await readModelSnapshot(reference.db));
     });
 

@@ -151,7 +151,7 @@ describe('replay: rebuilding a 1,000-device fleet', () => {
     expect(await replaySchemas(database.db)).toEqual([]);
 
     // A rebuild repairs it.
-    expect((await rebuildCommand(replayContext(database.db, null, config), { projections: 'device_state,patch_rollout', source: 'store' })).exitCode).toBe(0);
+    expect((await rebuildCommand(replayContext(database.db, null, config), { projections: ['device_state', 'patch_rollout'], source: 'store' })).exitCode).toBe(0);
     expect((await verifyCommand(replayContext(database.db, null, config), { projections: 'all', source: 'store' })).exitCode).toBe(0);
   });
 });

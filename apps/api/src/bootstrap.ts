@@ -5,13 +5,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { CustomStrategy } from '@nestjs/microservices';
 import { AppConfig } from '@patchstate/config';
 import { ApiModule } from './api.module';
+import { GrpcLifecycle } from './grpc/grpc-lifecycle';
 import { PatchstateGrpcServer, registerGrpcServer } from './grpc/grpc-server';
 
 export { grpcPortOf } from './grpc/grpc-server';
 
 /**
  * Builds the API application, REST and gRPC; main.ts and the e2e tests both start it through here.
- * `listen()` starts the gRPC server (config.grpc) before the HTTP one; `grpcPortOf(app)` tells its port.
+ * `init()` (so `listen()`) starts the gRPC server (config.grpc) before the HTTP one; `grpcPortOf(app)` tells its port.
  */
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
@@ -24,7 +25,16 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     app,
     new DocumentBuilder()
       .setTitle('patchstate')
-      .setDescription('Auditable history of Windows hotpatching: commands, device state, audit.')
+      .setDescription(
+        'Auditable history of Windows hotpatching: commands, device state, audit.\n\n' +
+          '**Authentication**: every call except /health and /metrics needs an API key: `Authorization: Bearer psk_...`. ' +
+          'The first start creates an admin key and prints it once (or uses BOOTSTRAP_ADMIN_KEY). Create keys with ' +
+          '`npm run keys -- create --role <device-agent|operator|auditor|admin> --name <name>`. Roles: device-agent (device ' +
+          'commands), operator (all commands and queries), auditor (queries and audit), admin (everything, plus keys, replay, ' +
+          'dead letters). The key\'s name and role are recorded as the actor of every event it causes.',
+      )
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key, psk_<id>_<secret>' })
+      .addSecurityRequirements('bearer')
       .setVersion('1')
       .build(),
   );
@@ -39,11 +49,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
  */
 function connectGrpc(app: INestApplication, config: AppConfig): void {
   const server = new PatchstateGrpcServer(config.grpc);
-  app.connectMicroservice<CustomStrategy>({ strategy: server }, { inheritAppConfig: true });
+  const transport = app.connectMicroservice<CustomStrategy>({ strategy: server }, { inheritAppConfig: true });
+  app.get(GrpcLifecycle).startWithApplication(transport);
   registerGrpcServer(app, server);
-  const listenHttp = app.listen.bind(app);
-  app.listen = (async (...args: Parameters<INestApplication['listen']>) => {
-    await app.startAllMicroservices();
-    return listenHttp(...args);
-  }) as INestApplication['listen'];
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CommandHandlingModule } from '@patchstate/command-handling';
 import { DeviceCommandsGrpcController, PatchCatalogGrpcController } from './command-services.grpc';
 import { GrpcCommandGateway } from './grpc-command-gateway';
+import { GrpcLifecycle } from './grpc-lifecycle';
 import { AuditGrpcController, DeviceQueriesGrpcController } from './query-services.grpc';
 
 /**
@@ -11,6 +12,6 @@ import { AuditGrpcController, DeviceQueriesGrpcController } from './query-servic
 @Module({
   imports: [CommandHandlingModule],
   controllers: [DeviceCommandsGrpcController, PatchCatalogGrpcController, DeviceQueriesGrpcController, AuditGrpcController],
-  providers: [GrpcCommandGateway],
+  providers: [GrpcCommandGateway, GrpcLifecycle],
 })
 export class GrpcApiModule {}

@@ -1,0 +1,175 @@
+import { ApiKeys, Role } from '@patchstate/auth';
+import { DATA_SOURCE } from '@patchstate/event-store';
+import { DataSource } from 'typeorm';
+import { FEBRUARY_2025_HOTPATCH, JANUARY_2025_BASELINE, aDeviceProfile } from '../builders';
+import { http } from '../support/http-client';
+import { TestStack, startTestStack } from '../support/test-stack';
+
+type Group = 'device-commands' | 'catalog-commands' | 'queries' | 'audit' | 'admin-only';
+
+/** What each role may do, per endpoint group: the policy of issue 7, spelled out as the test's oracle. */
+const ALLOWED: Record<Role, Group[]> = {
+  'device-agent': ['device-commands'],
+  operator: ['device-commands', 'catalog-commands', 'queries', 'audit'],
+  auditor: ['queries', 'audit'],
+  admin: ['device-commands', 'catalog-commands', 'queries', 'audit', 'admin-only'],
+};
+
+describe('access: API keys, roles and the actor on every event (REST)', () => {
+  let stack: TestStack;
+  let db: DataSource;
+  let counter = 0;
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+  const eventCount = async () => Number((await db.query('SELECT count(*) AS n FROM events'))[0].n);
+
+  /** One representative call per endpoint group; each returns the HTTP status. */
+  const calls: Record<Exclude<Group, 'admin-only'>, (key: string) => Promise<number>> = {
+    'device-commands': async (key) => {
+      counter += 1;
+      const deviceId = `acc-${counter}`;
+      return (await http(stack.baseUrl, 'POST', '/v1/devices', { deviceId, hostname: `${deviceId}.corp`, profile: aDeviceProfile() }, bearer(key))).status;
+    },
+    'catalog-commands': async (key) => {
+      counter += 1;
+      const patch = { ...FEBRUARY_2025_HOTPATCH, patchId: `KB59${String(counter).padStart(5, '0')}` };
+      return (await http(stack.baseUrl, 'POST', '/v1/patches', patch, bearer(key))).status;
+    },
+    queries: async (key) => (await http(stack.baseUrl, 'GET', '/v1/fleet/summary', undefined, bearer(key))).status,
+    audit: async (key) => (await http(stack.baseUrl, 'GET', '/v1/audit/verify', undefined, bearer(key))).status,
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ projector: false, env: { RATE_LIMIT_PER_MINUTE: '60' } });
+    db = stack.api.get(DATA_SOURCE);
+    await http(stack.baseUrl, 'POST', '/v1/patches', JANUARY_2025_BASELINE);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  for (const role of Object.keys(ALLOWED) as Role[]) {
+    for (const group of Object.keys(calls) as (keyof typeof calls)[]) {
+      const allowed = ALLOWED[role].includes(group);
+      it(`${role} ${allowed ? 'may' : 'may not'} use ${group}`, async () => {
+        const before = await eventCount();
+        const status = await calls[group](stack.keys[role]);
+        if (allowed) {
+          expect([200, 201]).toContain(status);
+        } else {
+          expect(status).toBe(403);
+          expect(await eventCount()).toBe(before);
+        }
+      });
+    }
+  }
+
+  it('refuses a call without a key or with a wrong one with 401, and appends nothing', async () => {
+    const before = await eventCount();
+    const body = { deviceId: 'nokey-1', hostname: 'nokey-1.corp', profile: aDeviceProfile() };
+    const none = await http(stack.baseUrl, 'POST', '/v1/devices', body, { authorization: '' });
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    const forged = stack.keys.operator.slice(0, -4) + 'AAAA';
+    expect((await http(stack.baseUrl, 'POST', '/v1/devices', body, bearer(forged))).status).toBe(401);
+    expect((await http(stack.baseUrl, 'POST', '/v1/devices', body, bearer('not-a-key'))).status).toBe(401);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('keeps health and metrics open for probes, and /docs explains how to authenticate', async () => {
+    expect((await http(stack.baseUrl, 'GET', '/health', undefined, { authorization: '' })).status).toBe(200);
+    expect((await http(stack.baseUrl, 'GET', '/metrics', undefined, { authorization: '' })).status).toBe(200);
+    const docs = await http(stack.baseUrl, 'GET', '/docs-json', undefined, { authorization: '' });
+    expect(JSON.stringify(docs.body)).toContain('Authorization: Bearer');
+  });
+
+  it('stops a revoked key at once', async () => {
+    const keys = new ApiKeys(db);
+    const { key } = await keys.create({ name: 'soon-revoked', role: 'operator', createdBy: 'test' });
+    expect((await http(stack.baseUrl, 'GET', '/v1/fleet/summary', undefined, bearer(key))).status).toBe(200);
+    await keys.revoke('soon-revoked');
+    expect((await http(stack.baseUrl, 'GET', '/v1/fleet/summary', undefined, bearer(key))).status).toBe(401);
+  });
+
+  it('records the authenticated key as the actor, whatever the client claims', async () => {
+    const keys = new ApiKeys(db);
+    const { key } = await keys.create({ name: 'agent.ws-77', role: 'device-agent', createdBy: 'test' });
+    const created = await http(
+      stack.baseUrl,
+      'POST',
+      '/v1/devices',
+      { deviceId: 'ws-77', hostname: 'ws-77.corp', profile: aDeviceProfile() },
+      { ...bearer(key), 'x-actor': 'somebody-else' },
+    );
+    expect(created.status).toBe(201);
+    const [row] = await db.query("SELECT actor, metadata FROM events WHERE stream_id = 'device-ws-77'");
+    expect(row.actor).toBe('agent.ws-77');
+    expect(row.metadata.actor).toEqual({ id: 'agent.ws-77', role: 'device-agent' });
+  });
+
+  it('limits the request rate per key with 429 and Retry-After', async () => {
+    const { key } = await new ApiKeys(db).create({ name: 'flooder', role: 'auditor', createdBy: 'test' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i += 1) statuses.push((await http(stack.baseUrl, 'GET', '/health', undefined, bearer(key))).status);
+    // Probes are open and not limited; a limited endpoint is.
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const limited: { status: number; retryAfter: string | null }[] = [];
+    for (let i = 0; i < 61; i += 1) {
+      const result = await http(stack.baseUrl, 'GET', '/v1/fleet/summary', undefined, bearer(key));
+      limited.push({ status: result.status, retryAfter: result.headers.get('retry-after') });
+    }
+    expect(limited.slice(0, 60).every((r) => r.status === 200)).toBe(true);
+    expect(limited[60].status).toBe(429);
+    expect(Number(limited[60].retryAfter)).toBeGreaterThanOrEqual(1);
+    // Another key is not affected.
+    expect((await http(stack.baseUrl, 'GET', '/v1/fleet/summary', undefined, bearer(stack.keys.auditor))).status).toBe(200);
+  });
+});
+
+describe('access: request logs carry the actor and correlation id, never the key', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ projector: false, env: { REQUEST_LOG: 'true' } });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('writes one JSON line per request without the key', async () => {
+    const written: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(String(chunk));
+      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      await http(
+        stack.baseUrl,
+        'POST',
+        '/v1/devices',
+        { deviceId: 'logged-1', hostname: 'logged-1.corp', profile: aDeviceProfile() },
+        { authorization: `Bearer ${stack.keys.operator}`, 'x-correlation-id': 'corr-123' },
+      );
+      await http(stack.baseUrl, 'GET', '/v1/fleet/summary', undefined, { authorization: `Bearer ${stack.keys.auditor}` });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.stdout.write = original;
+    }
+    const lines = written.join('').split('\n').filter((line) => line.startsWith('{"time"'));
+    const entries = lines.map((line) => JSON.parse(line));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'POST', path: '/v1/devices', status: 201, actor: 'test-operator', role: 'operator', correlationId: 'corr-123' }),
+        expect.objectContaining({ method: 'GET', path: '/v1/fleet/summary', status: 200, actor: 'test-auditor' }),
+      ]),
+    );
+    const everything = written.join('');
+    for (const key of Object.values(stack.keys)) {
+      expect(everything).not.toContain(key);
+      expect(everything).not.toContain(key.split('_')[2]);
+    }
+  });
+});
