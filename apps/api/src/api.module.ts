@@ -18,6 +18,7 @@ import { ApiMetricsController } from './metrics/api-metrics.controller';
 import { AuditController } from './audit/audit.controller';
 import { GrpcApiModule } from './grpc/grpc-api.module';
 import { AccessGuard } from './http/access.guard';
+import { DeadLettersController } from './admin/dead-letters.controller';
 import { AdminKeyBootstrap } from './http/admin-key-bootstrap';
 import { RequestLogMiddleware } from './http/request-log.middleware';
 
@@ -31,7 +32,7 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, ReadModelQueriesModule, AuthModule, GrpcApiModule],
-      controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController],
+      controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController],
       providers: [
         CommandGateway,
         OutboxRelayService,

@@ -7,6 +7,11 @@ import { ThroughputWindow } from './metrics/throughput-window';
 export interface KafkaProjectorOptions {
   topic: string;
   groupId: string;
+  /**
+   * How long one fetch waits on the broker for new messages. Stopping and rebalancing wait for the fetch in
+   * flight, so kafkajs's 5 s default makes every shutdown and rebalance that slow; new events end the wait early.
+   */
+  maxWaitTimeMs?: number;
   log?: (message: string) => void;
 }
 
@@ -27,6 +32,7 @@ export interface ProjectorMetrics {
  */
 export class KafkaProjector {
   private consumer: Consumer | null = null;
+  private readonly rewoundToStart = new Set<number>();
   readonly metrics: ProjectorMetrics = { eventsApplied: 0, eventsSkippedAsDuplicate: 0, eventsParked: 0, batches: 0, lag: new Map(), throughput: new ThroughputWindow() };
 
   constructor(
@@ -42,12 +48,16 @@ export class KafkaProjector {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 1000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const partitions = event.payload.memberAssignment[this.options.topic] ?? [];
-      void this.seekToStoredOffsets(consumer, partitions);
+      // Only a head start: handleBatch checks every batch against the stored offset, so a seek that fails or
+      // lands after the first fetch loses nothing.
+      this.seekToStoredOffsets(consumer, partitions).catch((error: unknown) =>
+        this.log(`could not seek to the stored offsets: ${(error as Error).message}`),
+      );
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
@@ -63,6 +73,10 @@ export class KafkaProjector {
     this.consumer = null;
   }
 
+  private log(message: string): void {
+    (this.options.log ?? console.warn)(message);
+  }
+
   private async seekToStoredOffsets(consumer: Consumer, partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     const rows: { partition: number; next_offset: string }[] = await this.db.query(
@@ -70,15 +84,47 @@ export class KafkaProjector {
        WHERE consumer_group = $1 AND topic = $2 AND partition = ANY($3::int[])`,
       [this.options.groupId, this.options.topic, partitions],
     );
-    for (const row of rows) {
-      consumer.seek({ topic: this.options.topic, partition: row.partition, offset: String(row.next_offset) });
+    const stored = new Map(rows.map((row) => [row.partition, String(row.next_offset)]));
+    for (const partition of partitions) {
+      // No row: nothing of this partition is applied, so from the start, not from Kafka's committed offset.
+      consumer.seek({ topic: this.options.topic, partition, offset: stored.get(partition) ?? '0' });
     }
+  }
+
+  private async storedOffset(partition: number): Promise<bigint | null> {
+    const rows: { next_offset: string }[] = await this.db.query(
+      'SELECT next_offset FROM projection_checkpoints WHERE consumer_group = $1 AND topic = $2 AND partition = $3',
+      [this.options.groupId, this.options.topic, partition],
+    );
+    return rows.length === 0 ? null : BigInt(rows[0].next_offset);
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    console.log('BATCH', batch.partition, batch.messages[0].offset, batch.messages.length);
-    const messages: IncomingMessage[] = batch.messages.map((message) => {
+    const last = batch.messages[batch.messages.length - 1].offset;
+    // The seek on joining the group races the first fetch, which starts from Kafka's committed offset. A batch
+    // starting past the stored offset would skip events (and apply a stream out of order): go back instead.
+    // Messages before it are applied already.
+    const stored = await this.storedOffset(batch.partition);
+    const first = BigInt(batch.messages[0].offset);
+    if (stored !== null && first > stored) {
+      this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: stored.toString() });
+      return;
+    }
+    // Nothing stored means nothing applied: start at the beginning of the partition, whatever Kafka committed.
+    // Once only: when the log no longer begins at 0 (retention), the broker answers from its earliest offset.
+    if (stored === null && first > 0n && !this.rewoundToStart.has(batch.partition)) {
+      this.rewoundToStart.add(batch.partition);
+      this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: '0' });
+      return;
+    }
+    const fresh = stored === null ? batch.messages : batch.messages.filter((message) => BigInt(message.offset) >= stored);
+    if (fresh.length === 0) {
+      resolveOffset(last);
+      await heartbeat();
+      return;
+    }
+    const messages: IncomingMessage[] = fresh.map((message) => {
       const raw = message.value?.toString('utf8') ?? '';
       try {
         return { offset: message.offset, envelope: parseEnvelope(message.value), raw };
@@ -86,7 +132,6 @@ export class KafkaProjector {
         return { offset: message.offset, envelope: null, raw, error: (error as Error).message };
       }
     });
-    const last = batch.messages[batch.messages.length - 1].offset;
     const nextOffset = String(BigInt(last) + 1n);
     const outcome = await this.engine.applyBatch(
       { group: this.options.groupId, topic: batch.topic, partition: batch.partition },
