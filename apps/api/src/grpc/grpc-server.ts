@@ -6,6 +6,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { PackageDefinition, loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { withLinkedFileDescriptors } from './reflection-descriptors';
 
 export const GRPC_PACKAGE = 'patchstate.v1';
 export const GRPC_SERVICES = ['DeviceCommands', 'PatchCatalog', 'DeviceQueries', 'Audit'] as const;
@@ -42,15 +43,12 @@ export class PatchstateGrpcServer extends ServerGrpc {
   private readonly health = new HealthImplementation(
     Object.fromEntries(['', ...GRPC_SERVICES.map((name) => `${GRPC_PACKAGE}.${name}`)].map((name) => [name, 'NOT_SERVING' as const])),
   );
-  private readonly packageDefinition: PackageDefinition;
   private readonly address: string;
   private boundPort: number | null = null;
   private readonly log = new Logger('GrpcServer');
 
   constructor(grpc: { host: string; port: number }) {
-    const packageDefinition = loadPatchstateProtos();
-    super({ package: GRPC_PACKAGE, packageDefinition, url: `${grpc.host}:${grpc.port}`, gracefulShutdown: true });
-    this.packageDefinition = packageDefinition;
+    super({ package: GRPC_PACKAGE, packageDefinition: loadPatchstateProtos(), url: `${grpc.host}:${grpc.port}`, gracefulShutdown: true });
     this.address = `${grpc.host}:${grpc.port}`;
   }
 
@@ -64,8 +62,11 @@ export class PatchstateGrpcServer extends ServerGrpc {
   override async createClient(): Promise<Server> {
     const server = new Server();
     this.health.addToServer(server);
-    const healthDefinition = loadSync(healthProtoPath, SERVER_LOADER_OPTIONS);
-    new ReflectionService({ ...this.packageDefinition, ...healthDefinition }).addToServer(server);
+    // Reflection describes the protos as written (snake_case field names), not as the handlers decode them.
+    const asWritten = { ...SERVER_LOADER_OPTIONS, keepCase: true };
+    new ReflectionService(withLinkedFileDescriptors({ ...loadPatchstateProtos(asWritten), ...loadSync(healthProtoPath, asWritten) })).addToServer(
+      server,
+    );
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(this.address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
     );

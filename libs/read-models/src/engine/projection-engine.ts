@@ -120,19 +120,33 @@ export class ProjectionEngine {
   }
 
   private async park(tx: QueryRunner, group: string, envelope: EventEnvelope | null, raw: string, error: string): Promise<void> {
+    if (envelope === null) return this.parkUnreadable(tx, group, raw, error);
     await tx.query(
       `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (consumer_group, stream_id, version) DO NOTHING`,
-      [
-        group,
-        envelope?.streamId ?? 'unreadable',
-        envelope?.version ?? 0,
-        envelope?.position ?? '0',
-        envelope?.type ?? 'unknown',
-        JSON.stringify(envelope ?? { raw }),
-        error,
-      ],
+      [group, envelope.streamId, envelope.version, envelope.position, envelope.type, JSON.stringify(envelope), error],
+    );
+  }
+
+  /**
+   * An unreadable message has no stream version of its own to be keyed by: each gets the next number of the
+   * 'unreadable' pseudo-stream, so a second one is not lost to the first; a redelivery of the very same bytes
+   * is recognised and not parked twice.
+   */
+  private async parkUnreadable(tx: QueryRunner, group: string, raw: string, error: string): Promise<void> {
+    const body = JSON.stringify({ raw });
+    const seen: unknown[] = await tx.query(
+      `SELECT 1 FROM dead_letters WHERE consumer_group = $1 AND stream_id = 'unreadable' AND envelope = $2::jsonb`,
+      [group, body],
+    );
+    if (seen.length > 0) return;
+    await tx.query(
+      `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
+       SELECT $1, 'unreadable', coalesce(max(version), 0) + 1, 0, 'unknown', $2::jsonb, $3
+       FROM dead_letters WHERE consumer_group = $1 AND stream_id = 'unreadable'
+       ON CONFLICT (consumer_group, stream_id, version) DO NOTHING`,
+      [group, body, error],
     );
   }
 }

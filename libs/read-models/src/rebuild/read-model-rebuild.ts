@@ -41,6 +41,8 @@ export interface RebuildOptions {
   keepOld?: boolean;
   /** How long the final step may wait for locks held by the live projector or queries. */
   lockTimeoutMs?: number;
+  /** Connections applying events at once (split by stream); default 2. */
+  parallelism?: number;
 }
 
 export interface ReplayCounts {
@@ -311,13 +313,26 @@ class ShadowRun {
     });
   }
 
+  /**
+   * Streams are independent (Kafka's partitions already apply them in no global order, and several projector
+   * processes apply them concurrently), so the batch is split by stream over a few connections; each stream
+   * keeps its order within its share.
+   */
   private async apply(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    const messages: IncomingMessage[] = envelopes.map((envelope) => ({ offset: envelope.position, envelope, raw: '' }));
-    const outcome = await this.engine.applyBatch(null, messages, null, { schema: this.schema! });
-    this.counts.applied += outcome.applied;
-    this.counts.skippedAsDuplicate += outcome.skippedAsDuplicate;
-    this.counts.parked += outcome.parked;
+    const parallelism = Math.max(1, this.options.parallelism ?? 2);
+    const shares: IncomingMessage[][] = Array.from({ length: parallelism }, () => []);
+    for (const envelope of envelopes) {
+      shares[streamShare(envelope.streamId, parallelism)].push({ offset: envelope.position, envelope, raw: '' });
+    }
+    const outcomes = await Promise.all(
+      shares.filter((share) => share.length > 0).map((share) => this.engine.applyBatch(null, share, null, { schema: this.schema! })),
+    );
+    for (const outcome of outcomes) {
+      this.counts.applied += outcome.applied;
+      this.counts.skippedAsDuplicate += outcome.skippedAsDuplicate;
+      this.counts.parked += outcome.parked;
+    }
   }
 
   /** A few rounds without any lock, so the locked final round has little left to do. */
@@ -426,6 +441,12 @@ class ShadowRun {
   private report(progress: RebuildProgress): void {
     this.options.onProgress?.(progress);
   }
+}
+
+function streamShare(streamId: string, shares: number): number {
+  let hash = 0;
+  for (let i = 0; i < streamId.length; i += 1) hash = (hash * 31 + streamId.charCodeAt(i)) | 0;
+  return Math.abs(hash) % shares;
 }
 
 function timestamp(): string {
