@@ -131,8 +131,9 @@ export function collect<T = any>(stream: ClientReadableStream<T>): Promise<T[]> 
 
 /** An AuditEvent message in the REST item's shape: Struct data as JSON, absent optionals as null. */
 export function auditEventAsJson(message: any): Record<string, unknown> {
-  const { resumeCursor: _resumeCursor, ...event } = message;
-  return { ...event, data: fromStruct(message.data), causationId: message.causationId ?? null, prevHash: message.prevHash ?? null };
+  const event = { ...message, data: fromStruct(message.data), causationId: message.causationId ?? null, prevHash: message.prevHash ?? null };
+  delete event.resumeCursor;
+  return event;
 }
 
 /** Drops null and undefined fields at every depth: REST says null where gRPC leaves a field out. */

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, Message } from 'kafkajs';
-import { DeviceEvent, deviceStreamId } from '@patchstate/domain';
 import { EventEnvelope } from '@patchstate/messaging';
 import { DeviceQueries, RolloutQueries } from '@patchstate/read-models';
-import { DEVICE_AGENT, aDeviceHistory } from '../builders';
+import { aDeviceHistory } from '../builders';
 import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
 import { uniqueName } from '../support/test-database';
 import {
+  EnvelopeFactory,
   TestDatabase,
   createTestTopic,
   deadLetters,
@@ -18,39 +17,6 @@ import {
   waitUntilProjected,
 } from './projector-fixture';
 import { FEB, MAR } from './scripted-fleet';
-
-/** Envelopes of one device stream as the relay would publish them, positions taken from a shared counter. */
-class EnvelopeFactory {
-  private position = 0;
-
-  stream(deviceId: string, events: readonly DeviceEvent[], firstVersion = 1): EventEnvelope[] {
-    return events.map((event, index) => {
-      this.position += 1;
-      const occurredAt = new Date(Date.UTC(2025, 1, 12, 9, 0, 0) + this.position * 60_000).toISOString();
-      return {
-        eventId: randomUUID(),
-        type: event.type,
-        schemaVersion: 1,
-        streamId: deviceStreamId(deviceId),
-        streamType: 'device',
-        version: firstVersion + index,
-        position: String(this.position),
-        data: event.data,
-        metadata: {
-          eventId: randomUUID(),
-          occurredAt,
-          recordedAt: occurredAt,
-          actor: DEVICE_AGENT,
-          correlationId: randomUUID(),
-          causationId: null,
-          schemaVersion: 1,
-        },
-        hash: 'f'.repeat(64),
-        prevHash: null,
-      };
-    });
-  }
-}
 
 /** Registered, February applied, rebooted (committed), March applied: four events. */
 const historyOf = (deviceId: string) => aDeviceHistory(deviceId).registered().applied(FEB).rebooted().applied(MAR).events;

@@ -8,7 +8,16 @@ import {
   RolloutQueries,
   allProjections,
 } from '@patchstate/read-models';
-import { FEBRUARY_2025_CVES, APRIL_2025_CVES, JANUARY_2025_BASELINE_BUILD, APRIL_2025_BASELINE_BUILD } from '../builders';
+import {
+  APRIL_2025_BASELINE_BUILD,
+  APRIL_2025_CVES,
+  FEBRUARY_2025_CVES,
+  JANUARY_2025_BASELINE_BUILD,
+  applyHotpatch,
+  commitOnReboot,
+  registerDevice,
+  revertHotpatch,
+} from '../builders';
 import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
 import { uniqueName } from '../support/test-database';
 import {
@@ -283,6 +292,33 @@ describe('projections from a scripted fleet history, through the broker into Pos
       expect(projector.metrics).toMatchObject({ eventsApplied: 0, eventsSkippedAsDuplicate: total, eventsParked: 0 });
       expect(await readModelSnapshot(database.db)).toEqual(before);
       expect(await storedCheckpoints(database.db, groupId, topic.topic)).toEqual(new Map([...ends].filter(([, high]) => high !== '0')));
+    });
+  });
+  describe('a hotpatch reverted after it was committed', () => {
+    it('leaves the device exposed (it no longer runs the fix), counted once, until the reboot takes it off the disk', async () => {
+      const runner = new CommandRunner(database.db);
+      const last = envelopes[envelopes.length - 1].position;
+      await runner.runAll([
+        registerDevice({}, { deviceId: 'ws-k', hostname: 'ws-k.corp.contoso.example', at: '2025-01-20T08:00:00Z' }),
+        applyHotpatch(FEB, { deviceId: 'ws-k', at: '2025-02-12T17:00:00Z' }),
+        commitOnReboot({ deviceId: 'ws-k', at: '2025-02-13T07:00:00Z', bootId: 'boot-k1' }),
+        revertHotpatch(FEB, { deviceId: 'ws-k', at: '2025-02-14T09:00:00Z' }),
+      ]);
+      await publish(kafka, topic.topic, (await storedEnvelopes(database.db, last)).map(envelopeMessage));
+      await waitUntilProjected(kafka, database.db, groupId, topic.topic);
+
+      expect(await new DeviceQueries(database.db).findDevice('ws-k')).toMatchObject({
+        memory: { hotpatches: [] },
+        disk: { hotpatches: [FEB.patchId] },
+        pendingRemoval: [FEB.patchId],
+      });
+      const exposures = new CveExposureQueries(database.db);
+      const exposure = await exposures.exposure(FEBRUARY_2025_CVES[0], 'exposed', 100);
+      // ten active devices now: every one in exactly one group
+      expect(exposure.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 6 });
+      expect(exposure.devices.items).toContainEqual({ deviceId: 'ws-k', protectedInMemorySince: null, protectedOnDiskSince: iso('2025-02-13T07:00:00Z') });
+      const onDisk = await exposures.exposure(FEBRUARY_2025_CVES[0], 'protectedOnDisk', 100);
+      expect(onDisk.devices.items.map((d) => d.deviceId)).toEqual(['ws-a', 'ws-b', 'ws-e']);
     });
   });
 });

@@ -3,9 +3,11 @@ import { Admin, Kafka, Message } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AnyCommand, CommandResult, ExecuteCommand, ExecuteCommandHandler } from '@patchstate/command-handling';
 import { EVENT_COLUMNS, PostgresEventStore, openDatabase, toRecordedEvent } from '@patchstate/event-store';
+import { DeviceEvent, deviceStreamId } from '@patchstate/domain';
 import { EventEnvelope, createKafka, ensureTopic, toEnvelope } from '@patchstate/messaging';
 import { IncomingMessage, Projection, ProjectionEngine, allProjections } from '@patchstate/read-models';
 import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
+import { DEVICE_AGENT } from '../builders';
 import { createTestDatabase, uniqueName } from '../support/test-database';
 
 /*
@@ -60,6 +62,39 @@ export async function storedEnvelopes(db: DataSource, afterPosition = '0'): Prom
     [afterPosition],
   );
   return rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type));
+}
+
+/** Envelopes of one device stream as the relay would publish them, positions taken from a shared counter. */
+export class EnvelopeFactory {
+  private position = 0;
+
+  stream(deviceId: string, events: readonly DeviceEvent[], firstVersion = 1): EventEnvelope[] {
+    return events.map((event, index) => {
+      this.position += 1;
+      const occurredAt = new Date(Date.UTC(2025, 1, 12, 9, 0, 0) + this.position * 60_000).toISOString();
+      return {
+        eventId: randomUUID(),
+        type: event.type,
+        schemaVersion: 1,
+        streamId: deviceStreamId(deviceId),
+        streamType: 'device',
+        version: firstVersion + index,
+        position: String(this.position),
+        data: event.data,
+        metadata: {
+          eventId: randomUUID(),
+          occurredAt,
+          recordedAt: occurredAt,
+          actor: DEVICE_AGENT,
+          correlationId: randomUUID(),
+          causationId: null,
+          schemaVersion: 1,
+        },
+        hash: 'f'.repeat(64),
+        prevHash: null,
+      };
+    });
+  }
 }
 
 /** Envelopes as the projector hands them to the engine, numbered as offsets of one partition. */

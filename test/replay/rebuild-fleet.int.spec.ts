@@ -42,6 +42,7 @@ describe('replay: rebuilding a 1,000-device fleet', () => {
   let relay: OutboxRelay;
   let projector: KafkaProjector;
   const tables = tablesOf(allProjections());
+  const eventCount = async () => Number((await database.db.query('SELECT count(*) AS n FROM events'))[0].n);
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -79,7 +80,7 @@ describe('replay: rebuilding a 1,000-device fleet', () => {
     const outcome = await rebuildCommand(context, { projections: 'all', source: 'store' });
 
     expect({ exitCode: outcome.exitCode, output: context.output.text }).toMatchObject({ exitCode: 0 });
-    expect(outcome.summary).toMatchObject({ outcome: 'swapped', source: 'store', counts: { parked: 0 } });
+    expect(outcome.summary).toMatchObject({ outcome: 'swapped', source: 'store', counts: { parked: 0, replayed: await eventCount() } });
     expect(await readModelSnapshot(database.db)).toEqual(before);
     const idsAfter = await tableIds(database.db, tables);
     for (const table of tables) expect(idsAfter[table]).not.toBe(idsBefore[table]);
@@ -96,7 +97,11 @@ describe('replay: rebuilding a 1,000-device fleet', () => {
     const outcome = await rebuildCommand(context, { projections: 'all', source: 'kafka' });
 
     expect(outcome.exitCode).toBe(0);
-    expect(outcome.summary).toMatchObject({ outcome: 'swapped', source: 'kafka', counts: { parked: 0, unreadable: 0 } });
+    expect(outcome.summary).toMatchObject({
+      outcome: 'swapped',
+      source: 'kafka',
+      counts: { parked: 0, unreadable: 0, replayed: await eventCount() },
+    });
     expect(await readModelSnapshot(database.db)).toEqual(before);
     // The live group's positions are not the replay's business; its temporary group is gone again.
     expect(await storedCheckpoints(database.db, config.kafka.projectorGroupId, topic.topic)).toEqual(checkpointsBefore);

@@ -39,6 +39,8 @@ export async function startTestStack(options: { projector?: boolean; env?: Recor
     PROJECTOR_GROUP_ID: uniqueName('patchstate-projector-test'),
     OUTBOX_SAFETY_POLL_MS: '1000',
     REQUEST_LOG: 'false',
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
     // Supplied, so the first start does not print a generated admin key into the test output.
     BOOTSTRAP_ADMIN_KEY: generateApiKey(),
     ...options.env,

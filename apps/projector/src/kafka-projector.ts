@@ -12,6 +12,12 @@ export interface KafkaProjectorOptions {
    * flight, so kafkajs's 5 s default makes every shutdown and rebalance that slow; new events end the wait early.
    */
   maxWaitTimeMs?: number;
+  /**
+   * A fetched batch can hold thousands of events; it is applied in transactions of at most this many, with a
+   * heartbeat after each, so a backlog neither outlasts the session timeout (the group would drop this member
+   * and rebalance) nor holds one long transaction.
+   */
+  maxEventsPerTransaction?: number;
   log?: (message: string) => void;
 }
 
@@ -20,6 +26,8 @@ export interface ProjectorMetrics {
   eventsSkippedAsDuplicate: number;
   eventsParked: number;
   batches: number;
+  /** Times this process joined its group: more than once means rebalances (a member left, came, or was dropped). */
+  groupJoins: number;
   /** Per partition: the newest offset on the broker minus the next offset to project. */
   lag: Map<number, number>;
   throughput: ThroughputWindow;
@@ -33,7 +41,7 @@ export interface ProjectorMetrics {
 export class KafkaProjector {
   private consumer: Consumer | null = null;
   private readonly rewoundToStart = new Set<number>();
-  readonly metrics: ProjectorMetrics = { eventsApplied: 0, eventsSkippedAsDuplicate: 0, eventsParked: 0, batches: 0, lag: new Map(), throughput: new ThroughputWindow() };
+  readonly metrics: ProjectorMetrics = { eventsApplied: 0, eventsSkippedAsDuplicate: 0, eventsParked: 0, batches: 0, groupJoins: 0, lag: new Map(), throughput: new ThroughputWindow() };
 
   constructor(
     private readonly kafka: Kafka,
@@ -52,6 +60,7 @@ export class KafkaProjector {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.metrics.groupJoins += 1;
       const partitions = event.payload.memberAssignment[this.options.topic] ?? [];
       // Only a head start: handleBatch checks every batch against the stored offset, so a seek that fails or
       // lands after the first fetch loses nothing.
@@ -132,21 +141,28 @@ export class KafkaProjector {
         return { offset: message.offset, envelope: null, raw, error: (error as Error).message };
       }
     });
-    const nextOffset = String(BigInt(last) + 1n);
-    const outcome = await this.engine.applyBatch(
-      { group: this.options.groupId, topic: batch.topic, partition: batch.partition },
-      messages,
-      nextOffset,
-    );
-    this.metrics.eventsApplied += outcome.applied;
-    this.metrics.eventsSkippedAsDuplicate += outcome.skippedAsDuplicate;
-    this.metrics.eventsParked += outcome.parked;
-    this.metrics.batches += 1;
-    this.metrics.throughput.record(messages.length);
-    this.metrics.lag.set(batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
-    resolveOffset(last);
+    const perTransaction = this.options.maxEventsPerTransaction ?? 200;
+    for (let start = 0; start < messages.length; start += perTransaction) {
+      // Rebalanced away meanwhile: the new owner resumes from the offset committed so far.
+      if (start > 0 && (!isRunning() || isStale())) return;
+      const chunk = messages.slice(start, start + perTransaction);
+      const chunkLast = chunk[chunk.length - 1].offset;
+      const nextOffset = String(BigInt(chunkLast) + 1n);
+      const outcome = await this.engine.applyBatch(
+        { group: this.options.groupId, topic: batch.topic, partition: batch.partition },
+        chunk,
+        nextOffset,
+      );
+      this.metrics.eventsApplied += outcome.applied;
+      this.metrics.eventsSkippedAsDuplicate += outcome.skippedAsDuplicate;
+      this.metrics.eventsParked += outcome.parked;
+      this.metrics.batches += 1;
+      this.metrics.throughput.record(chunk.length);
+      this.metrics.lag.set(batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
+      resolveOffset(chunkLast);
+      await heartbeat();
+    }
     // Kafka's committed offset is only a hint for tools; the Postgres checkpoint decides where we resume.
     await commitOffsetsIfNecessary().catch(() => undefined);
-    await heartbeat();
   }
 }

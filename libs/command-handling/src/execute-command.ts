@@ -61,7 +61,8 @@ const MAX_ATTEMPTS = 20;
 export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, CommandResult> {
   constructor(@Inject(PostgresEventStore) private readonly store: PostgresEventStore) {}
 
-  async execute({ command, options }: ExecuteCommand): Promise<CommandResult> {
+  async execute({ command, options: requested }: ExecuteCommand): Promise<CommandResult> {
+    const options = scopeIdempotencyKey(requested, command);
     const { idempotency } = options;
     if (idempotency) {
       const earlier = await this.replayIfKnown(idempotency.key, idempotency.requestHash);
@@ -105,10 +106,11 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
     return { response: response ?? describeOutcome(result), append: result, replayed: false };
   }
 
-  private async replayIfKnown(key: string, requestHash: string): Promise<CommandResult | null> {
-    const stored = await this.store.findIdempotentResponse(key);
+  private async replayIfKnown(scopedKey: string, requestHash: string): Promise<CommandResult | null> {
+    const stored = await this.store.findIdempotentResponse(scopedKey);
     if (!stored) return null;
     if (stored.requestHash !== requestHash) {
+      const key = scopedKey.slice(scopedKey.indexOf(KEY_SCOPE_SEPARATOR) + 1);
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${key} was already used for a different request`, {
         key,
       });
@@ -140,6 +142,19 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
     const state = stream.events.reduce((s, e) => evolvePatch(s, e as unknown as PatchCatalogEvent), initialPatchState);
     return { state, version: stream.version };
   }
+}
+
+// Neither actor ids nor client keys may contain a slash, so the scoped key splits back unambiguously.
+const KEY_SCOPE_SEPARATOR = '/';
+
+/**
+ * Idempotency keys belong to the caller that sent them: stored under the actor's id, so another caller
+ * reusing the same key can neither read the first caller's answer nor be blocked by it.
+ */
+function scopeIdempotencyKey(options: ExecutionOptions, command: AnyCommand): ExecutionOptions {
+  if (!options.idempotency) return options;
+  const key = `${command.metadata.actor.id}${KEY_SCOPE_SEPARATOR}${options.idempotency.key}`;
+  return { ...options, idempotency: { ...options.idempotency, key } };
 }
 
 function eventMetadata(command: AnyCommand): Omit<RecordedEvent['metadata'], 'schemaVersion'> {

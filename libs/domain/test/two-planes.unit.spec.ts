@@ -56,7 +56,7 @@ describe('the memory and disk planes through apply, reboot, staged baseline, reb
 
   it('3. stage the April baseline: disk is ahead of memory, a restart is pending, hotpatches are refused', () => {
     const v = view(stagedApril(), FEBRUARY_2025_HOTPATCH);
-    expect(v.pendingRestart).toEqual({ patchId: 'KB5055523', build: '26100.3775' });
+    expect(v.pendingRestart).toEqual({ patchId: 'KB5055523', build: '26100.3775', stagedAt: expect.any(String) });
     expect(v.memory.build).toBe('26100.3032');
     expect(diskBaselineBuild(registeredStateAfter(stagedApril().events))).toBe('26100.3775');
     expect(v.eligibility).toEqual({ eligible: false, reasons: ['BASELINE_MISMATCH'], patchId: 'KB5052093' });

@@ -9,7 +9,10 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { withLinkedFileDescriptors } from './reflection-descriptors';
 
 export const GRPC_PACKAGE = 'patchstate.v1';
+const SHUTDOWN_GRACE_MS = 5_000;
 export const GRPC_SERVICES = ['DeviceCommands', 'PatchCatalog', 'DeviceQueries', 'Audit'] as const;
+/** What the health service reports on: the server as a whole ('') and each patchstate service. */
+const HEALTH_SERVICE_NAMES = ['', ...GRPC_SERVICES.map((service) => `${GRPC_PACKAGE}.${service}`)];
 export const PROTO_FILES = ['common.proto', 'device_commands.proto', 'patch_catalog.proto', 'device_queries.proto', 'audit.proto'].map(
   (file) => `patchstate/v1/${file}`,
 );
@@ -41,14 +44,14 @@ export function loadPatchstateProtos(options: object = SERVER_LOADER_OPTIONS): P
  */
 export class PatchstateGrpcServer extends ServerGrpc {
   private readonly health = new HealthImplementation(
-    Object.fromEntries(['', ...GRPC_SERVICES.map((name) => `${GRPC_PACKAGE}.${name}`)].map((name) => [name, 'NOT_SERVING' as const])),
+    Object.fromEntries(HEALTH_SERVICE_NAMES.map((name) => [name, 'NOT_SERVING' as const])),
   );
   private readonly address: string;
   private boundPort: number | null = null;
   private readonly log = new Logger('GrpcServer');
 
   constructor(grpc: { host: string; port: number }) {
-    super({ package: GRPC_PACKAGE, packageDefinition: loadPatchstateProtos(), url: `${grpc.host}:${grpc.port}`, gracefulShutdown: true });
+    super({ package: GRPC_PACKAGE, packageDefinition: loadPatchstateProtos(), url: `${grpc.host}:${grpc.port}` });
     this.address = `${grpc.host}:${grpc.port}`;
   }
 
@@ -76,16 +79,32 @@ export class PatchstateGrpcServer extends ServerGrpc {
   override async listen(callback: (error?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
     await super.listen((error?: unknown, ...rest: unknown[]) => {
       if (!error) {
-        for (const name of ['', ...GRPC_SERVICES.map((service) => `${GRPC_PACKAGE}.${service}`)]) this.health.setStatus(name, 'SERVING');
+        for (const name of HEALTH_SERVICE_NAMES) this.health.setStatus(name, 'SERVING');
         this.log.log(`gRPC listening on ${this.address.replace(/:\d+$/, '')}:${this.boundPort} (health, reflection)`);
       }
       callback(error, ...rest);
     });
   }
 
-  /** Health turns NOT_SERVING first, so balancers stop sending calls while in-flight ones finish. */
+  /**
+   * Health turns NOT_SERVING first, so balancers stop sending calls; calls in flight get a grace period to
+   * finish, then whatever still runs (a stream a client stopped reading) is cancelled.
+   */
   override async close(): Promise<void> {
-    for (const name of ['', ...GRPC_SERVICES.map((service) => `${GRPC_PACKAGE}.${service}`)]) this.health.setStatus(name, 'NOT_SERVING');
+    for (const name of HEALTH_SERVICE_NAMES) this.health.setStatus(name, 'NOT_SERVING');
+    const server = this.grpcClient as Server | null;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        const deadline = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, SHUTDOWN_GRACE_MS);
+        server.tryShutdown(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+      });
+    }
     await super.close();
   }
 }

@@ -13,7 +13,9 @@ export function withLinkedFileDescriptors(definition: PackageDefinition): Packag
   for (const entry of Object.values(definition)) {
     for (const buffer of fileDescriptorsOf(entry)) {
       const file = FileDescriptorProto.toObject(FileDescriptorProto.decode(buffer), { defaults: false }) as IFileDescriptorProto;
-      if (file.name && !files.has(file.name)) files.set(file.name, { ...file, name: canonicalName(file) });
+      if (file.name && !files.has(file.name)) {
+        files.set(file.name, { ...file, name: canonicalName(file), messageType: (file.messageType ?? []).map(withMapEntriesNamed) });
+      }
     }
   }
   const definedIn = new Map<string, string>();
@@ -61,6 +63,28 @@ export function withLinkedFileDescriptors(definition: PackageDefinition): Packag
 function fileDescriptorsOf(entry: unknown): Buffer[] {
   const buffers = (entry as { fileDescriptorProtos?: unknown }).fileDescriptorProtos;
   return Array.isArray(buffers) ? (buffers as Buffer[]) : [];
+}
+
+/**
+ * protoc names a map field's entry type `<FieldName>Entry` (what validators such as Go's protodesc insist on);
+ * protobuf.js names it after the field alone.
+ */
+function withMapEntriesNamed(message: IDescriptorProto): IDescriptorProto {
+  const renames = new Map<string, string>();
+  for (const field of message.field ?? []) {
+    const entry = (message.nestedType ?? []).find((nested) => nested.name === field.typeName && nested.options?.mapEntry);
+    if (entry && field.name) renames.set(entry.name!, mapEntryName(field.name));
+  }
+  return {
+    ...message,
+    field: (message.field ?? []).map((field) => (field.typeName && renames.has(field.typeName) ? { ...field, typeName: renames.get(field.typeName) } : field)),
+    nestedType: (message.nestedType ?? []).map((nested) => withMapEntriesNamed(renames.has(nested.name!) ? { ...nested, name: renames.get(nested.name!) } : nested)),
+  };
+}
+
+/** protoc's rule: snake_case to CamelCase, then "Entry". */
+function mapEntryName(fieldName: string): string {
+  return `${fieldName.replace(/(?:^|_)([a-z0-9])/g, (_, letter: string) => letter.toUpperCase()).replace(/_/g, '')}Entry`;
 }
 
 function canonicalName(file: IFileDescriptorProto): string {

@@ -190,8 +190,8 @@ export class PatchCatalogTimeline {
 }
 
 function describeStep(step: DeviceStep): string[] {
-  const { deviceId: _deviceId, ...data } = (step.data ?? {}) as Record<string, unknown>;
-  const detail = JSON.stringify(data);
+  // The device id is in every event of the stream: leave it out of the detail line.
+  const detail = JSON.stringify(step.data, (key, value: unknown) => (key === 'deviceId' ? undefined : value));
   return [
     `v${step.version}  #${step.position}  ${step.recordedAt}  ${step.type}  by ${step.actor.id} (${step.actor.role})`,
     `    ${detail.length > 160 ? `${detail.slice(0, 160)}...` : detail}`,

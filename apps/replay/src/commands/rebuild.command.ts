@@ -49,9 +49,9 @@ export async function rebuildCommand(context: ReplayContext, options: RebuildCom
     const { counts } = result;
     const rate = eventsPerSecond(counts.replayed + counts.passedOver + counts.caughtUp, result.durationMs);
     if (result.outcome === 'swapped') {
-      output.line(`rebuilt ${result.projections.join(', ')} (tables ${result.tables.join(', ')}) from the ${result.source} and swapped them in`);
+      output.line(`rebuilt ${result.projections.join(', ')} (tables ${result.tables.join(', ')}) from ${sourceName(result.source)} and swapped them in`);
     } else {
-      output.line(`rebuilt ${result.projections.join(', ')} for the window ${describeWindow(window)} from the ${result.source}`);
+      output.line(`rebuilt ${result.projections.join(', ')} for the window ${describeWindow(window)} from ${sourceName(result.source)}`);
       output.line(`a windowed rebuild is a partial history: it is not swapped in; inspect it in schema ${result.shadowSchema}`);
       output.line(`(drop it when done: DROP SCHEMA ${result.shadowSchema} CASCADE)`);
       if (result.parked.count > 0) {
@@ -61,7 +61,7 @@ export async function rebuildCommand(context: ReplayContext, options: RebuildCom
     }
     output.line(
       `${formatCount(counts.replayed)} events replayed (${formatCount(counts.applied)} applied, ` +
-        `${formatCount(counts.skippedAsDuplicate)} duplicates), ${formatCount(counts.caughtUp)} caught up, ` +
+        `${formatCount(counts.skippedAsDuplicate)} already applied or not handled), ${formatCount(counts.caughtUp)} caught up, ` +
         `${formatCount(counts.passedOver)} passed over, in ${formatDuration(result.durationMs)} (${formatCount(rate)} events/s)`,
     );
     return {
@@ -91,9 +91,9 @@ export async function verifyCommand(context: ReplayContext, options: VerifyComma
     progress.finish();
     const compared = `${result.tables.join(', ')} (${result.projections.join(', ')})`;
     if (result.equal) {
-      output.line(`verified ${compared}: the live read models equal a rebuild from the ${result.source}`);
+      output.line(`verified ${compared}: the live read models equal a rebuild from ${sourceName(result.source)}`);
     } else {
-      output.line(`DIFFERENT: the live read models do not equal a rebuild from the ${result.source}`);
+      output.line(`DIFFERENT: the live read models do not equal a rebuild from ${sourceName(result.source)}`);
       for (const table of result.differences) {
         const key = table.key.length > 0 ? `key ${table.key.join(', ')}` : 'no primary key: whole rows compared';
         output.line(`${table.table}: ${formatCount(table.differingRows)} row(s) differ (${key})`);
@@ -163,6 +163,10 @@ export function describeRow(table: string, row: RowDifference): string[] {
 function clip(text: string | undefined, max = 200): string {
   if (text === undefined) return 'undefined';
   return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function sourceName(source: string): string {
+  return source === 'kafka' ? 'Kafka' : 'the event store';
 }
 
 function eventsPerSecond(events: number, ms: number): number {

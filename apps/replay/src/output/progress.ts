@@ -44,7 +44,7 @@ export class ProgressReporter {
     if (this.state === null || this.state.phase !== next.phase) {
       if (this.state !== null) this.endPhase();
       this.phaseStartedAt = now;
-      // A bar shows at once; plain lines start after one interval, so short work stays quiet.
+      // A bar shows at once; plain lines come once per interval (and one when the phase ends).
       this.lastDrawnAt = this.sink.isTTY ? Number.NEGATIVE_INFINITY : now;
     }
     this.state = next;

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import {
   DeviceEvent,
+  DeviceState,
   DeviceView,
   PatchDefinition,
   RegisteredDevice,
@@ -11,8 +12,9 @@ import {
   evolveDevice,
   initialDeviceState,
 } from '@patchstate/domain';
-import { PostgresEventStore } from '@patchstate/event-store';
 import { Page, decodeCursor, encodeCursor, isString } from '../paging/page';
+
+const AS_OF_FOLD_PAGE = 1000;
 
 export interface DeviceDocument extends DeviceView {
   version: number;
@@ -64,16 +66,25 @@ export class DeviceQueries {
 
   /**
    * The device as the log said at `asOf`: folded from the events recorded up to then (not the read model),
-   * with eligibility judged against the catalog as it stood then.
+   * with eligibility judged against the catalog as it stood then. Folded a page at a time, so a device with a
+   * long history is never held in memory whole.
    */
   async findDeviceAsOf(deviceId: string, asOf: string): Promise<DeviceDocument | null> {
-    const stream = await new PostgresEventStore(this.db).readStream(deviceStreamId(deviceId), { recordedUntil: asOf });
-    if (stream.events.length === 0) return null;
-    const state = stream.events.reduce((s, e) => evolveDevice(s, e as unknown as DeviceEvent), initialDeviceState);
-    if (state.status === 'unregistered') return null;
-    const last = stream.events[stream.events.length - 1];
+    let state: DeviceState = initialDeviceState;
+    let last: { version: number; position: string; recorded_at: string } | null = null;
+    for (;;) {
+      const rows: { type: string; data: unknown; version: number; position: string; recorded_at: string }[] = await this.db.query(
+        `SELECT type, data, version, position::text AS position, metadata->>'recordedAt' AS recorded_at FROM events
+         WHERE stream_id = $1 AND recorded_at <= $2 AND version > $3 ORDER BY version LIMIT $4`,
+        [deviceStreamId(deviceId), asOf, last?.version ?? 0, AS_OF_FOLD_PAGE],
+      );
+      for (const row of rows) state = evolveDevice(state, { type: row.type, data: row.data } as DeviceEvent);
+      if (rows.length > 0) last = rows[rows.length - 1];
+      if (rows.length < AS_OF_FOLD_PAGE) break;
+    }
+    if (last === null || state.status === 'unregistered') return null;
     const offer = await this.newestHotpatchAsOf(state.memory.baselineBuild, asOf);
-    return { ...describeDevice(state, offer), version: last.version, position: last.position, updatedAt: last.metadata.recordedAt };
+    return { ...describeDevice(state, offer), version: last.version, position: last.position, updatedAt: last.recorded_at };
   }
 
   async listDevices(state: DeviceListState, limit: number, cursor?: string): Promise<Page<DeviceDocument>> {

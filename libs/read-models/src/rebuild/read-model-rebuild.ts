@@ -306,6 +306,8 @@ class ShadowRun {
     );
     const live = new Map(rows.map((row) => [row.stream_id, Number(row.version)]));
     return envelopes.filter((envelope) => {
+      // No selected projection handles it: a no-op either way, and not something live is behind on.
+      if (!this.options.projections.some((p) => p.handles(envelope))) return true;
       if (heldBack.has(envelope.streamId)) return false;
       if (envelope.version <= (live.get(envelope.streamId) ?? 0)) return true;
       heldBack.add(envelope.streamId);
