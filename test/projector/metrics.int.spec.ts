@@ -51,6 +51,7 @@ describe('metrics in Prometheus text', () => {
     expect(samples.get('patchstate_projector_events_duplicate_total')).toBe(0);
     expect(samples.get('patchstate_projector_events_parked_total')).toBe(0);
     expect(samples.get('patchstate_projector_batches_total')).toBeGreaterThan(0);
+    expect(samples.get('patchstate_projector_group_joins_total')).toBe(1);
     expect(samples.get('patchstate_projector_throughput_events_per_second')).toBeGreaterThan(0);
     const lag = [...samples].filter(([name]) => name.startsWith('patchstate_projector_lag_events{'));
     expect(lag.length).toBeGreaterThan(0);
