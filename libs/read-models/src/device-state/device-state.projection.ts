@@ -47,6 +47,7 @@ async function trackCveProtection(tx: QueryRunner, before: DeviceState, after: R
   const cvesOf = (state: DeviceState, plane: 'memory' | 'disk') =>
     new Set(state.status === 'unregistered' ? [] : planeCves(state[plane]));
   const retired = after.status === 'retired';
+  let lostAny = false;
   for (const plane of ['memory', 'disk'] as const) {
     const column = plane === 'memory' ? 'in_memory_since' : 'on_disk_since';
     const was = cvesOf(before, plane);
@@ -62,12 +63,14 @@ async function trackCveProtection(tx: QueryRunner, before: DeviceState, after: R
       );
     }
     if (lost.length > 0) {
+      lostAny = true;
       await tx.query(
         `UPDATE device_cve_protection SET ${column} = NULL WHERE device_id = $1 AND cve_id = ANY($2::text[])`,
         [after.deviceId, lost],
       );
     }
   }
+  if (!lostAny) return;
   await tx.query(
     'DELETE FROM device_cve_protection WHERE device_id = $1 AND in_memory_since IS NULL AND on_disk_since IS NULL',
     [after.deviceId],

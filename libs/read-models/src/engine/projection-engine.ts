@@ -10,16 +10,43 @@ export interface IncomingMessage {
   error?: string;
 }
 
+function versionKey(projection: string, streamId: string): string {
+  return `${projection}\u0000${streamId}`;
+}
+
 export interface BatchOutcome {
   applied: number;
   skippedAsDuplicate: number;
   parked: number;
 }
 
+/** A projection's applied version for one stream, as the batch found it or moved it. */
+interface StreamVersion {
+  version: number;
+  position: string;
+}
+
+/** What one transaction knows of its streams, loaded once per batch instead of once per event. */
+interface BatchState {
+  group: string;
+  /** `${projection}\u0000${streamId}` → applied version. */
+  versions: Map<string, StreamVersion>;
+  /** Versions moved by this batch, written back in one statement at the end. */
+  changed: Set<string>;
+  /** Per stream, the lowest version parked: everything after it waits behind it. */
+  parkedFrom: Map<string, number>;
+}
+
+class ProjectionFailed extends Error {}
+
 /**
  * Applies a batch of events to every projection and stores the consumer's position, all in one Postgres
  * transaction. Guards: a stream version already applied is skipped (redelivery is harmless); a stream with
  * a parked event keeps its order by parking the events behind it too; other streams go on.
+ *
+ * Throughput: the version guards and the parked streams of the whole batch are read in two queries and the
+ * moved versions written back in one. A batch runs first without per-event savepoints; only when a
+ * projection fails is it rolled back and run again event by event, so the failing event alone is parked.
  */
 export class ProjectionEngine {
   constructor(
@@ -41,6 +68,21 @@ export class ProjectionEngine {
     nextOffset: string | null,
     options: { schema?: string } = {},
   ): Promise<BatchOutcome> {
+    try {
+      return await this.runBatch(checkpoint, messages, nextOffset, options, false);
+    } catch (error) {
+      if (!(error instanceof ProjectionFailed)) throw error;
+      return this.runBatch(checkpoint, messages, nextOffset, options, true);
+    }
+  }
+
+  private async runBatch(
+    checkpoint: { group: string; topic: string; partition: number } | null,
+    messages: readonly IncomingMessage[],
+    nextOffset: string | null,
+    options: { schema?: string },
+    isolateEvents: boolean,
+  ): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { applied: 0, skippedAsDuplicate: 0, parked: 0 };
     const tx = this.db.createQueryRunner();
     await tx.connect();
@@ -50,10 +92,12 @@ export class ProjectionEngine {
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`not a schema name: ${options.schema}`);
         await tx.query(`SET LOCAL search_path TO ${options.schema}, public`);
       }
+      const state = await this.loadBatchState(tx, checkpoint?.group ?? 'replay', messages);
       for (const message of messages) {
-        const result = await this.applyOne(tx, checkpoint?.group ?? 'replay', message);
+        const result = await this.applyOne(tx, state, message, isolateEvents);
         outcome[result] += 1;
       }
+      await this.saveVersions(tx, state);
       if (checkpoint && nextOffset !== null) {
         await tx.query(
           `INSERT INTO projection_checkpoints (consumer_group, topic, partition, next_offset, updated_at)
@@ -72,61 +116,96 @@ export class ProjectionEngine {
     }
   }
 
-  private async applyOne(tx: QueryRunner, group: string, message: IncomingMessage): Promise<keyof BatchOutcome> {
+  private async loadBatchState(tx: QueryRunner, group: string, messages: readonly IncomingMessage[]): Promise<BatchState> {
+    const streams = [...new Set(messages.flatMap((m) => (m.envelope ? [m.envelope.streamId] : [])))];
+    const state: BatchState = { group, versions: new Map(), changed: new Set(), parkedFrom: new Map() };
+    if (streams.length === 0) return state;
+    // Locked for the transaction: a second projector that still thinks it owns a partition waits, then sees
+    // what this one applied.
+    const versions: { projection: string; stream_id: string; version: number; position: string }[] = await tx.query(
+      `SELECT projection, stream_id, version, position FROM projection_stream_versions
+       WHERE stream_id = ANY($1::text[]) AND projection = ANY($2::text[]) FOR UPDATE`,
+      [streams, this.projectionNames],
+    );
+    for (const row of versions) {
+      state.versions.set(versionKey(row.projection, row.stream_id), { version: row.version, position: String(row.position) });
+    }
+    const parked: { stream_id: string; version: number }[] = await tx.query(
+      `SELECT stream_id, min(version) AS version FROM dead_letters
+       WHERE consumer_group = $1 AND status = 'parked' AND stream_id = ANY($2::text[]) GROUP BY stream_id`,
+      [group, streams],
+    );
+    for (const row of parked) state.parkedFrom.set(row.stream_id, Number(row.version));
+    return state;
+  }
+
+  private async applyOne(tx: QueryRunner, state: BatchState, message: IncomingMessage, isolate: boolean): Promise<keyof BatchOutcome> {
     const envelope = message.envelope;
     if (envelope === null) {
-      await this.park(tx, group, null, message.raw, message.error ?? 'unreadable message');
+      await this.parkUnreadable(tx, state.group, message.raw, message.error ?? 'unreadable message');
       return 'parked';
     }
-    const blocked: { n: string }[] = await tx.query(
-      `SELECT count(*) AS n FROM dead_letters WHERE consumer_group = $1 AND stream_id = $2 AND status = 'parked' AND version < $3`,
-      [group, envelope.streamId, envelope.version],
-    );
-    if (Number(blocked[0].n) > 0) {
-      await this.park(tx, group, envelope, message.raw, 'waiting behind an earlier parked event of this stream');
+    const parkedFrom = state.parkedFrom.get(envelope.streamId);
+    if (parkedFrom !== undefined && parkedFrom < envelope.version) {
+      await this.park(tx, state, envelope, 'waiting behind an earlier parked event of this stream');
       return 'parked';
     }
+    const moved: [string, StreamVersion | undefined][] = [];
     let appliedAny = false;
-    let duplicate = true;
-    await tx.query('SAVEPOINT projection_event');
+    if (isolate) await tx.query('SAVEPOINT projection_event');
     try {
       for (const projection of this.projections) {
         if (!projection.handles(envelope)) continue;
-        const rows: { version: number }[] = await tx.query(
-          'SELECT version FROM projection_stream_versions WHERE projection = $1 AND stream_id = $2 FOR UPDATE',
-          [projection.name, envelope.streamId],
-        );
         // A projection that handles only some event types sees gaps in versions; order itself is kept by
         // Kafka (one stream, one partition) and by parking everything behind a parked event.
-        const applied = rows[0]?.version ?? 0;
-        if (envelope.version <= applied) continue;
-        duplicate = false;
+        const key = versionKey(projection.name, envelope.streamId);
+        const applied = state.versions.get(key);
+        if (envelope.version <= (applied?.version ?? 0)) continue;
         await projection.apply(tx, envelope);
-        await tx.query(
-          `INSERT INTO projection_stream_versions (projection, stream_id, version, position) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (projection, stream_id) DO UPDATE SET version = EXCLUDED.version, position = EXCLUDED.position`,
-          [projection.name, envelope.streamId, envelope.version, envelope.position],
-        );
+        moved.push([key, applied]);
+        state.versions.set(key, { version: envelope.version, position: envelope.position });
         appliedAny = true;
       }
-      await tx.query('RELEASE SAVEPOINT projection_event');
+      if (isolate) await tx.query('RELEASE SAVEPOINT projection_event');
     } catch (error) {
+      if (!isolate) throw new ProjectionFailed((error as Error).message);
       await tx.query('ROLLBACK TO SAVEPOINT projection_event');
-      await this.park(tx, group, envelope, message.raw, (error as Error).message);
+      for (const [key, before] of moved.reverse()) {
+        if (before) state.versions.set(key, before);
+        else state.versions.delete(key);
+      }
+      await this.park(tx, state, envelope, (error as Error).message);
       return 'parked';
     }
-    if (appliedAny) return 'applied';
-    return duplicate ? 'skippedAsDuplicate' : 'applied';
+    for (const [key] of moved) state.changed.add(key);
+    return appliedAny ? 'applied' : 'skippedAsDuplicate';
   }
 
-  private async park(tx: QueryRunner, group: string, envelope: EventEnvelope | null, raw: string, error: string): Promise<void> {
-    if (envelope === null) return this.parkUnreadable(tx, group, raw, error);
+  private async saveVersions(tx: QueryRunner, state: BatchState): Promise<void> {
+    if (state.changed.size === 0) return;
+    const rows = [...state.changed].map((key) => {
+      const [projection, streamId] = key.split('\u0000');
+      const { version, position } = state.versions.get(key)!;
+      return { projection, streamId, version, position };
+    });
+    await tx.query(
+      `INSERT INTO projection_stream_versions (projection, stream_id, version, position)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[])
+       ON CONFLICT (projection, stream_id) DO UPDATE SET version = EXCLUDED.version, position = EXCLUDED.position`,
+      [rows.map((r) => r.projection), rows.map((r) => r.streamId), rows.map((r) => r.version), rows.map((r) => r.position)],
+    );
+  }
+
+  /** A retried event that fails again keeps its place and gets the new error. */
+  private async park(tx: QueryRunner, state: BatchState, envelope: EventEnvelope, error: string): Promise<void> {
     await tx.query(
       `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (consumer_group, stream_id, version) DO NOTHING`,
-      [group, envelope.streamId, envelope.version, envelope.position, envelope.type, JSON.stringify(envelope), error],
+       ON CONFLICT (consumer_group, stream_id, version) DO UPDATE SET error = EXCLUDED.error WHERE dead_letters.status = 'parked'`,
+      [state.group, envelope.streamId, envelope.version, envelope.position, envelope.type, JSON.stringify(envelope), error],
     );
+    const from = state.parkedFrom.get(envelope.streamId);
+    if (from === undefined || envelope.version < from) state.parkedFrom.set(envelope.streamId, envelope.version);
   }
 
   /**
