@@ -108,7 +108,7 @@ export class KafkaProjector {
     return rows.length === 0 ? null : BigInt(rows[0].next_offset);
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const last = batch.messages[batch.messages.length - 1].offset;
     // The seek on joining the group races the first fetch, which starts from Kafka's committed offset. A batch
@@ -162,7 +162,12 @@ export class KafkaProjector {
       resolveOffset(chunkLast);
       await heartbeat();
     }
-    // Kafka's committed offset is only a hint for tools; the Postgres checkpoint decides where we resume.
-    await commitOffsetsIfNecessary().catch(() => undefined);
+    // Kafka's committed offset is only a hint for tools (lag in kafka-consumer-groups, `replay offsets show`);
+    // the Postgres checkpoint decides where we resume. With autoCommit off it must be committed explicitly.
+    if (this.consumer) {
+      await this.consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }])
+        .catch(() => undefined);
+    }
   }
 }
