@@ -6,8 +6,8 @@ import {
   DeviceCommand,
   DeviceEvent,
   DeviceState,
-  Plane,
   RegisteredDevice,
+  diskAfterReboot,
   diskBaselineBuild,
   pendingCommit,
   planeBuild,
@@ -167,31 +167,9 @@ function requirePatchOfKind(patch: PatchState | null, patchId: string, kinds: Pa
  */
 function rebootOf(state: RegisteredDevice, bootId: string | null, at: string): DeviceEvent {
   const staged = state.pendingRestart;
-  const oldHotpatches = new Set([...state.memory.hotpatches, ...state.disk.hotpatches].map((h) => h.patchId));
   const removed = [...state.pendingRemoval];
-  if (staged !== null) {
-    return {
-      type: 'DeviceRebooted',
-      data: {
-        deviceId: state.deviceId,
-        bootId,
-        rebootedAt: at,
-        committed: [],
-        activated: { patchId: staged.patchId, kind: staged.kind, build: staged.build, cves: staged.cves },
-        superseded: [...oldHotpatches].filter((id) => !removed.includes(id)),
-        removed,
-        build: staged.build,
-      },
-    };
-  }
-  const committed = pendingCommit(state);
-  const diskAfter: Plane = {
-    ...state.disk,
-    hotpatches: [
-      ...state.disk.hotpatches.filter((h) => !removed.includes(h.patchId)),
-      ...state.memory.hotpatches.filter((h) => committed.includes(h.patchId)),
-    ],
-  };
+  const oldHotpatches = new Set([...state.memory.hotpatches, ...state.disk.hotpatches].map((h) => h.patchId));
+  const committed = staged === null ? pendingCommit(state) : [];
   return {
     type: 'DeviceRebooted',
     data: {
@@ -199,10 +177,10 @@ function rebootOf(state: RegisteredDevice, bootId: string | null, at: string): D
       bootId,
       rebootedAt: at,
       committed,
-      activated: null,
-      superseded: [],
+      activated: staged && { patchId: staged.patchId, kind: staged.kind, build: staged.build, cves: staged.cves },
+      superseded: staged === null ? [] : [...oldHotpatches].filter((id) => !removed.includes(id)),
       removed,
-      build: planeBuild(diskAfter),
+      build: staged?.build ?? planeBuild(diskAfterReboot(state, committed, removed)),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { assertNever } from '../shared/messages';
-import { DeviceEvent, DeviceState, InstalledHotpatch, Plane } from './device';
+import { DeviceEvent, DeviceState, InstalledHotpatch, Plane, diskAfterReboot } from './device';
 
 /** Folds one recorded fact into the device's state. Never throws on history: history already happened. */
 export function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceState {
@@ -53,13 +53,7 @@ export function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceStat
           pendingRemoval: [],
         };
       }
-      const disk: Plane = {
-        ...state.disk,
-        hotpatches: [
-          ...state.disk.hotpatches.filter((h) => !removed.includes(h.patchId)),
-          ...state.memory.hotpatches.filter((h) => committed.includes(h.patchId)),
-        ],
-      };
+      const disk = diskAfterReboot(state, committed, removed);
       return { ...state, memory: disk, disk, pendingRemoval: [] };
     }
     case 'UpdateStaged': {

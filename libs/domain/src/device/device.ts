@@ -200,3 +200,14 @@ export function pendingCommit(state: RegisteredDevice): string[] {
 export function diskBaselineBuild(state: RegisteredDevice): Build {
   return state.pendingRestart?.build ?? state.disk.baselineBuild;
 }
+
+/** The disk after a reboot without a staged update: reverted hotpatches leave it, pending ones are written. */
+export function diskAfterReboot(state: RegisteredDevice, committed: readonly string[], removed: readonly string[]): Plane {
+  return {
+    ...state.disk,
+    hotpatches: [
+      ...state.disk.hotpatches.filter((h) => !removed.includes(h.patchId)),
+      ...state.memory.hotpatches.filter((h) => committed.includes(h.patchId)),
+    ],
+  };
+}
