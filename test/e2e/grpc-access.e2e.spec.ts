@@ -37,8 +37,7 @@ describe('access over gRPC: every role against every service', () => {
     },
     'catalog-commands': (grpc) => {
       counter += 1;
-      const { baselineBuild, products: _products, ...patch } = FEBRUARY_2025_HOTPATCH;
-      return outcome(grpc.call('PatchCatalog', 'PublishPatch', { ...patch, baselineBuild, patchId: `KB58${String(counter).padStart(5, '0')}` }));
+      return outcome(grpc.call('PatchCatalog', 'PublishPatch', { ...FEBRUARY_2025_HOTPATCH, patchId: `KB58${String(counter).padStart(5, '0')}` }));
     },
     queries: (grpc) => outcome(grpc.call('DeviceQueries', 'GetFleetSummary', {})),
     audit: (grpc) => outcome(collect(grpc.stream('Audit', 'ListAuditEvents', {}))),
