@@ -92,6 +92,19 @@ describe('hotpatch eligibility', () => {
       applyingTo({ build: WINDOWS_11_23H2_BUILD }).thenRejectedFor(['UNSUPPORTED_OS_BUILD', 'BASELINE_MISMATCH']);
     });
 
+    it('refuses Windows Server 2025 below build 26100.1742 and accepts it from there', () => {
+      const server = (build: string) =>
+        deviceEligibility(
+          subject({
+            profile: aDeviceProfile({ product: 'windows-server-2025', edition: 'datacenter', build }),
+            runningBaselineBuild: build,
+            diskBaselineBuild: build,
+          }),
+        );
+      expect(server('26100.1741').reasons).toEqual(['UNSUPPORTED_OS_BUILD']);
+      expect(server('26100.1742')).toEqual({ eligible: true, reasons: [] });
+    });
+
     it('judges the device alone: 23H2 cannot hotpatch whatever the patch', () => {
       expect(deviceEligibility(subject({ runningBaselineBuild: WINDOWS_11_23H2_BUILD, diskBaselineBuild: WINDOWS_11_23H2_BUILD }))).toEqual({
         eligible: false,

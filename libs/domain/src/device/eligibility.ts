@@ -1,4 +1,4 @@
-import { Build, compareBuilds, parseBuild } from '../shared/builds';
+import { Build, compareBuilds } from '../shared/builds';
 import { PatchDefinition } from '../catalog/patch';
 import { DeviceProfile, Edition } from './device-profile';
 
@@ -24,10 +24,11 @@ const HOTPATCH_EDITIONS: Record<DeviceProfile['product'], readonly Edition[]> = 
 };
 
 /** 24H2 (build 26100) is the first Windows 11 and the Server 2025 build line that can hotpatch. */
-const MINIMUM_MAJOR_BUILD: Record<DeviceProfile['product'], number> = {
-  'windows-11': 26100,
-  'windows-server-2022': 20348,
-  'windows-server-2025': 26100,
+/** Windows Server 2025 hotpatches through Azure Arc from build 26100.1742 on. */
+const MINIMUM_BUILD: Record<DeviceProfile['product'], Build> = {
+  'windows-11': '26100.1',
+  'windows-server-2022': '20348.1',
+  'windows-server-2025': '26100.1742',
 };
 
 export interface EligibilitySubject {
@@ -75,7 +76,7 @@ function deviceReasons({ profile, retired, runningBaselineBuild }: EligibilitySu
   const reasons: IneligibilityReason[] = [];
   if (profile.vbs !== 'running') reasons.push('VBS_NOT_RUNNING');
   if (!HOTPATCH_EDITIONS[profile.product].includes(profile.edition)) reasons.push('UNSUPPORTED_EDITION');
-  if (parseBuild(runningBaselineBuild).major < MINIMUM_MAJOR_BUILD[profile.product]) reasons.push('UNSUPPORTED_OS_BUILD');
+  if (compareBuilds(runningBaselineBuild, MINIMUM_BUILD[profile.product]) < 0) reasons.push('UNSUPPORTED_OS_BUILD');
   if (profile.architecture === 'arm64' && !profile.chpeDisabled) reasons.push('CHPE_ENABLED');
   if (!profile.hotpatchEnabled) reasons.push('HOTPATCH_DISABLED');
   if (retired) reasons.push('DEVICE_RETIRED');
