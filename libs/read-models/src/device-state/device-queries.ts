@@ -49,19 +49,12 @@ export class DeviceQueries {
   constructor(private readonly db: DataSource) {}
 
   async findDevice(deviceId: string): Promise<DeviceDocument | null> {
-    const rows: { state: RegisteredDevice; version: number; position: string; updated_at: Date }[] = await this.db.query(
+    const rows: DeviceRow[] = await this.db.query(
       'SELECT state, version, position, updated_at FROM device_state WHERE device_id = $1',
       [deviceId],
     );
     if (rows.length === 0) return null;
-    const row = rows[0];
-    const offer = await this.newestHotpatchFor(row.state.memory.baselineBuild);
-    return {
-      ...describeDevice(row.state, offer),
-      version: row.version,
-      position: String(row.position),
-      updatedAt: new Date(row.updated_at).toISOString(),
-    };
+    return toDocument(rows[0], await this.newestHotpatchFor(rows[0].state.memory.baselineBuild));
   }
 
   /**
@@ -87,17 +80,23 @@ export class DeviceQueries {
     return { ...describeDevice(state, offer), version: last.version, position: last.position, updatedAt: last.recorded_at };
   }
 
+  /** One query per page: each device row with the newest hotpatch offered to its baseline, joined laterally. */
   async listDevices(state: DeviceListState, limit: number, cursor?: string): Promise<Page<DeviceDocument>> {
     const after = decodeCursor(cursor, isString);
-    const rows: { device_id: string }[] = await this.db.query(
-      `SELECT d.device_id FROM device_state d WHERE ${DEVICE_STATE_CONDITIONS[state]} AND ($1::text IS NULL OR d.device_id > $1)
+    const rows: (DeviceRow & { device_id: string; offer: PatchDefinition | null; offer_revoked: boolean | null })[] = await this.db.query(
+      `SELECT d.device_id, d.state, d.version, d.position, d.updated_at, o.definition AS offer, o.revoked AS offer_revoked
+       FROM device_state d
+       LEFT JOIN LATERAL (
+         SELECT p.definition, p.revoked FROM patch_catalog p
+         WHERE p.kind = 'hotpatch' AND p.baseline_build = d.state->'memory'->>'baselineBuild'
+         ORDER BY p.revoked, p.build_major DESC, p.build_revision DESC LIMIT 1
+       ) o ON true
+       WHERE ${DEVICE_STATE_CONDITIONS[state]} AND ($1::text IS NULL OR d.device_id > $1)
        ORDER BY d.device_id LIMIT $2`,
       [after, limit + 1],
     );
     const page = rows.slice(0, limit);
-    const items = (await Promise.all(page.map((row) => this.findDevice(row.device_id)))).filter(
-      (device): device is DeviceDocument => device !== null,
-    );
+    const items = page.map((row) => toDocument(row, row.offer === null ? null : { patch: row.offer, revoked: row.offer_revoked === true }));
     return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].device_id) : null };
   }
 
@@ -123,6 +122,22 @@ export class DeviceQueries {
     const offered = rows.sort((a, b) => Number(a.revoked) - Number(b.revoked) || compareBuilds(b.data.build, a.data.build));
     return offered.length === 0 ? null : { patch: offered[0].data, revoked: offered[0].revoked };
   }
+}
+
+interface DeviceRow {
+  state: RegisteredDevice;
+  version: number;
+  position: string;
+  updated_at: Date;
+}
+
+function toDocument(row: DeviceRow, offer: { patch: PatchDefinition; revoked: boolean } | null): DeviceDocument {
+  return {
+    ...describeDevice(row.state, offer),
+    version: row.version,
+    position: String(row.position),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
 }
 
 export function parseDeviceListState(value: unknown): DeviceListState {
