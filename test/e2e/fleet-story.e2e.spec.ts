@@ -58,6 +58,7 @@ describe('fleet story over REST', () => {
       memory: { build: '26100.3032', hotpatches: ['KB5052093'] },
       disk: { build: '26100.2894', hotpatches: [] },
       pendingCommit: ['KB5052093'],
+      pendingCommitSince: '2025-02-12T09:00:00Z',
       pendingRestart: null,
       eligibility: { eligible: true, patchId: 'KB5053636' },
     });
@@ -73,7 +74,12 @@ describe('fleet story over REST', () => {
   it('2. a reboot commits the hotpatch to disk', async () => {
     await post('/v1/devices/ws-1/reboots', { rebootedAt: '2025-02-15T22:00:00Z', bootId: 'boot-1' });
     const device = await get('/v1/devices/ws-1');
-    expect(device).toMatchObject({ memory: { build: '26100.3032' }, disk: { build: '26100.3032', hotpatches: ['KB5052093'] }, pendingCommit: [] });
+    expect(device).toMatchObject({
+      memory: { build: '26100.3032' },
+      disk: { build: '26100.3032', hotpatches: ['KB5052093'] },
+      pendingCommit: [],
+      pendingCommitSince: null,
+    });
     const rollout = await get('/v1/patches/KB5052093/rollout');
     expect(rollout).toEqual({ patchId: 'KB5052093', appliedInMemory: 2, committedOnDisk: 1, pendingCommit: 1, failed: 0, reverted: 0, rejected: {} });
     const exposure = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?group=protectedOnDisk`);

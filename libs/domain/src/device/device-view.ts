@@ -20,6 +20,8 @@ export interface DeviceView {
   memory: PlaneView;
   disk: PlaneView;
   pendingCommit: string[];
+  /** When the oldest hotpatch still waiting for a reboot was applied in memory (device time); null if none. */
+  pendingCommitSince: string | null;
   /** Disk ahead of memory since `stagedAt`: what operators chase when they ask who waits for a reboot. */
   pendingRestart: { patchId: string; build: Build; stagedAt: string } | null;
   pendingRemoval: string[];
@@ -57,10 +59,15 @@ export function describeDevice(
     memory: plane(state.memory),
     disk: plane(state.disk),
     pendingCommit: pendingCommit(state),
+    pendingCommitSince: oldest(state.memory.hotpatches.filter((h) => pendingCommit(state).includes(h.patchId)).map((h) => h.appliedAt)),
     pendingRestart: state.pendingRestart
       ? { patchId: state.pendingRestart.patchId, build: state.pendingRestart.build, stagedAt: state.pendingRestart.stagedAt }
       : null,
     pendingRemoval: state.pendingRemoval,
     retired: state.status === 'retired',
   };
+}
+
+function oldest(times: string[]): string | null {
+  return times.reduce<string | null>((min, time) => (min === null || Date.parse(time) < Date.parse(min) ? time : min), null);
 }
