@@ -87,6 +87,14 @@ describe('fleet story over REST', () => {
     expect(exposure.devices.items).toEqual([
       { deviceId: 'ws-1', protectedInMemorySince: '2025-02-12T09:00:00.000Z', protectedOnDiskSince: '2025-02-15T22:00:00.000Z' },
     ]);
+    // February's hotpatch was released on 11 February: within 3 days two devices were protected in memory,
+    // none on disk (ws-1 rebooted on the 15th); within 5 days one was on disk too.
+    const within3 = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?withinDays=3`);
+    expect(within3.releasedAt).toBe('2025-02-11T18:00:00.000Z');
+    expect(within3.window).toEqual({ withinDays: 3, devices: 3, protectedInMemory: 2, protectedOnDisk: 0, shareInMemory: 0.6667, shareOnDisk: 0 });
+    const within5 = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?withinDays=5`);
+    expect(within5.window).toMatchObject({ protectedInMemory: 2, protectedOnDisk: 1 });
+    expect((await http(stack.baseUrl, 'GET', `/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?withinDays=0`)).status).toBe(400);
   });
 
   it('3. a staged baseline waits for a restart, then supersedes the old hotpatches', async () => {

@@ -26,6 +26,7 @@ import {
   parseDeviceListState,
   parseExposureGroup,
   parseLimit,
+  parseWithinDays,
   parseTimelineQuery,
   timelineCursor,
 } from '@patchstate/read-models';
@@ -89,7 +90,13 @@ export class DeviceQueriesGrpcController {
   async getCveExposure(request: GrpcRequest): Promise<CveExposure> {
     await this.readYourWrites(request.minPosition);
     new FieldChecks({ cveId: request.cveId }).requiredString('cveId', CVE_ID, 'a CVE id such as CVE-2025-21333').throwIfInvalid();
-    return this.exposures.exposure(request.cveId as string, parseExposureGroup(request.group), parseLimit(request.limit), cursorOf(request));
+    return this.exposures.exposure(
+      request.cveId as string,
+      parseExposureGroup(request.group),
+      parseLimit(request.limit),
+      cursorOf(request),
+      parseWithinDays(request.withinDays),
+    );
   }
 
   @GrpcMethod('DeviceQueries', 'GetFleetSummary')

@@ -9,6 +9,7 @@ import {
   RolloutQueries,
   parseExposureGroup,
   parseLimit,
+  parseWithinDays,
 } from '@patchstate/read-models';
 
 @ApiTags('fleet queries')
@@ -32,9 +33,22 @@ export class FleetQueriesController {
   @ApiQuery({ name: 'group', enum: EXPOSURE_GROUPS, required: false, description: 'which devices to page through (default exposed)' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  exposure(@Param('cveId') cveId: string, @Query('group') group: unknown, @Query('limit') limit: unknown, @Query('cursor') cursor: unknown) {
+  @ApiQuery({ name: 'withinDays', required: false, description: 'also count devices protected within N days of the release' })
+  exposure(
+    @Param('cveId') cveId: string,
+    @Query('group') group: unknown,
+    @Query('limit') limit: unknown,
+    @Query('cursor') cursor: unknown,
+    @Query('withinDays') withinDays: unknown,
+  ) {
     new FieldChecks({ cveId }).requiredString('cveId', CVE_ID, 'a CVE id such as CVE-2025-21333').throwIfInvalid();
-    return this.exposures.exposure(cveId, parseExposureGroup(group), parseLimit(limit), typeof cursor === 'string' ? cursor : undefined);
+    return this.exposures.exposure(
+      cveId,
+      parseExposureGroup(group),
+      parseLimit(limit),
+      typeof cursor === 'string' ? cursor : undefined,
+      parseWithinDays(withinDays),
+    );
   }
 
   @Get('fleet/summary')
