@@ -137,52 +137,20 @@ export class PostgresEventStore {
     const actualVersion = current[0]?.version ?? 0;
     if (actualVersion !== expectedVersion) throw versionConflict(streamId, expectedVersion, actualVersion);
 
-    // The single counter row is locked until commit: appends are numbered in commit order, without gaps.
-    // UPDATE ... RETURNING: TypeORM hands back the rows only through the structured result.
-    const counter = await runner.query(
-      'UPDATE event_store_position SET last_position = last_position + $1 RETURNING last_position',
-      [events.length],
-      true,
-    );
-    const lastPosition = String((counter.records as { last_position: string }[])[0].last_position);
-    const firstPosition = BigInt(lastPosition) - BigInt(events.length) + 1n;
-
+    // Everything that does not need a position is done before the counter is taken: versions, metadata,
+    // the hash chain, the stream head.
     let prevHash: string | null = current[0]?.last_hash ?? null;
-    const recorded: RecordedEvent[] = [];
-    for (const [index, event] of events.entries()) {
+    const prepared = events.map((event, index) => {
       const version = expectedVersion + index + 1;
       const metadata: EventMetadata = { ...event.metadata, schemaVersion: CURRENT_SCHEMA_VERSION };
       const hash = chainHash(prevHash, { streamId, version, type: event.type, data: event.data, metadata });
-      const position = String(firstPosition + BigInt(index));
-      await runner.query(
-        `INSERT INTO events (position, stream_id, stream_type, version, event_id, type, schema_version, data, metadata,
-                             occurred_at, recorded_at, actor, correlation_id, causation_id, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [
-          position,
-          streamId,
-          streamType,
-          version,
-          metadata.eventId,
-          event.type,
-          metadata.schemaVersion,
-          JSON.stringify(event.data),
-          JSON.stringify(metadata),
-          metadata.occurredAt,
-          metadata.recordedAt,
-          metadata.actor.id,
-          metadata.correlationId,
-          metadata.causationId,
-          prevHash,
-          hash,
-        ],
-      );
-      await runner.query('INSERT INTO outbox (position, stream_id) VALUES ($1, $2)', [position, streamId]);
-      recorded.push({ type: event.type, data: event.data, metadata, streamId, version, position, hash, prevHash });
+      const link = { type: event.type, data: event.data, metadata, version, hash, prevHash };
       prevHash = hash;
-    }
+      return link;
+    });
     const version = expectedVersion + events.length;
     if (expectedVersion === 0) {
+      // A concurrent creator of the same stream waits here on the key, then fails: a version conflict.
       await runner.query('INSERT INTO streams (stream_id, stream_type, version, last_hash) VALUES ($1, $2, $3, $4)', [
         streamId,
         streamType,
@@ -196,6 +164,58 @@ export class PostgresEventStore {
         prevHash,
       ]);
     }
+
+    // The single counter row is locked from here until commit, so appends are numbered in commit order and
+    // without gaps. One statement numbers, inserts and queues the events, and wakes the relay (at commit),
+    // keeping that lock as short as a round trip and the commit.
+    const [{ last_position: lastPosition }]: { last_position: string }[] = await runner.query(
+      `WITH counter AS (
+         UPDATE event_store_position SET last_position = last_position + $1 RETURNING last_position
+       ), appended AS (
+         INSERT INTO events (position, stream_id, stream_type, version, event_id, type, schema_version, data, metadata,
+                             occurred_at, recorded_at, actor, correlation_id, causation_id, prev_hash, hash)
+         SELECT counter.last_position - $1 + e.ordinality, $2, $3, e.version, e.event_id, e.type, e.schema_version, e.data,
+                e.metadata, e.occurred_at, e.recorded_at, e.actor, e.correlation_id, e.causation_id, e.prev_hash, e.hash
+         FROM counter, unnest($4::int[], $5::uuid[], $6::text[], $7::int[], $8::jsonb[], $9::jsonb[], $10::timestamptz[],
+                              $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+              WITH ORDINALITY AS e(version, event_id, type, schema_version, data, metadata, occurred_at, recorded_at, actor,
+                                   correlation_id, causation_id, prev_hash, hash, ordinality)
+         RETURNING position
+       ), queued AS (
+         INSERT INTO outbox (position, stream_id) SELECT position, $2 FROM appended
+       )
+       SELECT last_position::text AS last_position, pg_notify($17, last_position::text) FROM counter`,
+      [
+        events.length,
+        streamId,
+        streamType,
+        prepared.map((e) => e.version),
+        prepared.map((e) => e.metadata.eventId),
+        prepared.map((e) => e.type),
+        prepared.map((e) => e.metadata.schemaVersion),
+        prepared.map((e) => JSON.stringify(e.data)),
+        prepared.map((e) => JSON.stringify(e.metadata)),
+        prepared.map((e) => e.metadata.occurredAt),
+        prepared.map((e) => e.metadata.recordedAt),
+        prepared.map((e) => e.metadata.actor.id),
+        prepared.map((e) => e.metadata.correlationId),
+        prepared.map((e) => e.metadata.causationId),
+        prepared.map((e) => e.prevHash),
+        prepared.map((e) => e.hash),
+        OUTBOX_CHANNEL,
+      ],
+    );
+    const firstPosition = BigInt(lastPosition) - BigInt(events.length) + 1n;
+    const recorded: RecordedEvent[] = prepared.map((e, index) => ({
+      type: e.type,
+      data: e.data,
+      metadata: e.metadata,
+      streamId,
+      version: e.version,
+      position: String(firstPosition + BigInt(index)),
+      hash: e.hash,
+      prevHash: e.prevHash,
+    }));
     const result: AppendResult = { streamId, version, position: recorded[recorded.length - 1].position, events: recorded };
     let response: StoredResponse | null = null;
     if (idempotency) {
@@ -205,8 +225,6 @@ export class PostgresEventStore {
         [idempotency.key, idempotency.requestHash, response.statusCode, JSON.stringify(response.body)],
       );
     }
-    // Delivered at commit: wakes the outbox relay without polling.
-    await runner.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, result.position]);
     return { result, response };
   }
 
