@@ -110,10 +110,12 @@ describe('Kafka delivery: the topic holds every accepted event exactly once, key
 
     // Each message is the stored event, keyed by its stream.
     const byId = new Map(stored.map((e) => [e.event_id, e]));
+    const [{ store_id: storeId }] = await db.query('SELECT store_id FROM event_store_identity');
     for (const { key, headers, envelope } of messages) {
       const event = byId.get(envelope.eventId)!;
       expect(key).toBe(event.stream_id);
       expect(envelope).toEqual({
+        storeId,
         eventId: event.event_id,
         type: event.type,
         schemaVersion: event.schema_version,

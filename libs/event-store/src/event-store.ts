@@ -237,6 +237,11 @@ export class PostgresEventStore {
     return { requestHash: rows[0].request_hash, response: { statusCode: rows[0].status_code, body: rows[0].response } };
   }
 
+  /** The identity this store was born with; every published event carries it. */
+  async storeId(): Promise<string> {
+    return readStoreId(this.db);
+  }
+
   async lastPosition(): Promise<string> {
     const [{ last_position }]: { last_position: string }[] = await this.db.query(
       'SELECT last_position FROM event_store_position',
@@ -266,3 +271,9 @@ function translateConstraintError(error: unknown, streamId: string, expected: nu
   return error;
 }
 
+
+export async function readStoreId(db: DataSource | QueryRunner): Promise<string> {
+  const rows: { store_id: string }[] = await db.query('SELECT store_id FROM public.event_store_identity');
+  if (rows.length === 0) throw new Error('the event store has no identity: run the migrations');
+  return rows[0].store_id;
+}

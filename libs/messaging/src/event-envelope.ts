@@ -5,6 +5,8 @@ import { EventMetadata, RecordedEvent } from '@patchstate/domain';
  * consumer can apply it idempotently (by stream version) and check where it came from.
  */
 export interface EventEnvelope {
+  /** The event store that recorded it. Absent on envelopes rebuilt from the store itself. */
+  storeId?: string;
   eventId: string;
   type: string;
   schemaVersion: number;
@@ -18,8 +20,9 @@ export interface EventEnvelope {
   prevHash: string | null;
 }
 
-export function toEnvelope(event: RecordedEvent, streamType: string): EventEnvelope {
+export function toEnvelope(event: RecordedEvent, streamType: string, storeId?: string): EventEnvelope {
   return {
+    ...(storeId !== undefined ? { storeId } : {}),
     eventId: event.metadata.eventId,
     type: event.type,
     schemaVersion: event.metadata.schemaVersion,

@@ -1,7 +1,7 @@
 import { Kafka, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { EVENT_COLUMNS, OUTBOX_CHANNEL, toRecordedEvent } from '@patchstate/event-store';
+import { EVENT_COLUMNS, OUTBOX_CHANNEL, readStoreId, toRecordedEvent } from '@patchstate/event-store';
 import { toEnvelope } from './event-envelope';
 
 export interface OutboxRelayOptions {
@@ -30,6 +30,7 @@ export class OutboxRelay {
   private drainAgain = false;
   private failures = 0;
   private isLeader = false;
+  private storeId: string | undefined;
   publishedCount = 0;
 
   constructor(
@@ -127,11 +128,13 @@ export class OutboxRelay {
     );
     if (rows.length === 0) return 0;
     const producer = await this.connectedProducer();
+    this.storeId ??= await readStoreId(this.db);
+    const storeId = this.storeId;
     await producer.send({
       topic: this.options.topic,
       acks: -1,
       messages: rows.map((row) => {
-        const envelope = toEnvelope(toRecordedEvent(row), row.stream_type);
+        const envelope = toEnvelope(toRecordedEvent(row), row.stream_type, storeId);
         return {
           key: envelope.streamId,
           value: JSON.stringify(envelope),

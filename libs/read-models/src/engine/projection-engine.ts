@@ -1,4 +1,5 @@
 import { DataSource, QueryRunner } from 'typeorm';
+import { readStoreId } from '@patchstate/event-store';
 import { EventEnvelope } from '@patchstate/messaging';
 import { Projection } from './projection';
 
@@ -29,6 +30,8 @@ interface StreamVersion {
 /** What one transaction knows of its streams, loaded once per batch instead of once per event. */
 interface BatchState {
   group: string;
+  /** This database's event store: events stamped with another store's identity are set apart. */
+  storeId: string;
   /** `${projection}\u0000${streamId}` → applied version. */
   versions: Map<string, StreamVersion>;
   /** Versions moved by this batch, written back in one statement at the end. */
@@ -49,6 +52,8 @@ class ProjectionFailed extends Error {}
  * projection fails is it rolled back and run again event by event, so the failing event alone is parked.
  */
 export class ProjectionEngine {
+  private storeId: string | undefined;
+
   constructor(
     private readonly db: DataSource,
     private readonly projections: readonly Projection[],
@@ -118,7 +123,8 @@ export class ProjectionEngine {
 
   private async loadBatchState(tx: QueryRunner, group: string, messages: readonly IncomingMessage[]): Promise<BatchState> {
     const streams = [...new Set(messages.flatMap((m) => (m.envelope ? [m.envelope.streamId] : [])))];
-    const state: BatchState = { group, versions: new Map(), changed: new Set(), parkedFrom: new Map() };
+    this.storeId ??= await readStoreId(tx);
+    const state: BatchState = { group, storeId: this.storeId, versions: new Map(), changed: new Set(), parkedFrom: new Map() };
     if (streams.length === 0) return state;
     // Locked for the transaction: a second projector that still thinks it owns a partition waits, then sees
     // what this one applied.
@@ -143,6 +149,10 @@ export class ProjectionEngine {
     const envelope = message.envelope;
     if (envelope === null) {
       await this.parkUnreadable(tx, state.group, message.raw, message.error ?? 'unreadable message');
+      return 'parked';
+    }
+    if (envelope.storeId !== undefined && envelope.storeId !== state.storeId) {
+      await this.parkForeign(tx, state, envelope);
       return 'parked';
     }
     const parkedFrom = state.parkedFrom.get(envelope.streamId);
@@ -206,6 +216,28 @@ export class ProjectionEngine {
     );
     const from = state.parkedFrom.get(envelope.streamId);
     if (from === undefined || envelope.version < from) state.parkedFrom.set(envelope.streamId, envelope.version);
+  }
+
+  /**
+   * An event of another event store (a shared topic, a recreated database) is never applied: its
+   * `device-ws-1` is not ours. It is parked under a stream name of its own, so it blocks none of ours, and
+   * shows in the dead letters and the parked-events gauge for an operator to notice.
+   */
+  private async parkForeign(tx: QueryRunner, state: BatchState, envelope: EventEnvelope): Promise<void> {
+    await tx.query(
+      `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (consumer_group, stream_id, version) DO NOTHING`,
+      [
+        state.group,
+        `foreign:${envelope.storeId}:${envelope.streamId}`,
+        envelope.version,
+        envelope.position,
+        envelope.type,
+        JSON.stringify(envelope),
+        `recorded by event store ${envelope.storeId}, not by this database's store ${state.storeId}`,
+      ],
+    );
   }
 
   /**
