@@ -84,3 +84,40 @@ async function outcome(call: Promise<unknown>): Promise<number> {
     throw error;
   }
 }
+
+describe('gRPC calls are logged like HTTP requests: actor and correlation id, never the key', () => {
+  let stack: TestStack;
+  let grpc: PatchstateGrpcClient;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ projector: false, env: { REQUEST_LOG: 'true' } });
+    grpc = new PatchstateGrpcClient(`127.0.0.1:${grpcPortOf(stack.api)}`, stack.keys.auditor);
+  });
+
+  afterAll(async () => {
+    grpc?.close();
+    await stack?.close();
+  });
+
+  it('writes a JSON line for a successful call and for a refused one', async () => {
+    const written: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(String(chunk));
+      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      await grpc.call('DeviceQueries', 'GetFleetSummary', {}, { 'x-correlation-id': 'grpc-corr-1' });
+      await outcome(grpc.call('DeviceCommands', 'RegisterDevice', { deviceId: 'nope', hostname: 'nope', profile: aDeviceProfile() }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.stdout.write = original;
+    }
+    const entries = written.join('').split('\n').filter((line) => line.includes('"transport":"grpc"')).map((line) => JSON.parse(line));
+    expect(entries).toEqual([
+      expect.objectContaining({ path: '/patchstate.v1.DeviceQueries/GetFleetSummary', status: status.OK, actor: 'test-auditor', correlationId: 'grpc-corr-1' }),
+      expect.objectContaining({ path: '/patchstate.v1.DeviceCommands/RegisterDevice', status: status.PERMISSION_DENIED, actor: 'test-auditor' }),
+    ]);
+    for (const key of Object.values(stack.keys)) expect(written.join('')).not.toContain(key.split('_')[2]);
+  });
+});

@@ -20,7 +20,8 @@ import { GrpcApiModule } from './grpc/grpc-api.module';
 import { AccessGuard } from './http/access.guard';
 import { DeadLettersController } from './admin/dead-letters.controller';
 import { AdminKeyBootstrap } from './http/admin-key-bootstrap';
-import { RequestLogMiddleware } from './http/request-log.middleware';
+import { RequestLogMiddleware } from './request-log/request-log.middleware';
+import { GrpcCallLogInterceptor } from './request-log/grpc-call-log.interceptor';
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -40,6 +41,7 @@ export class ApiModule implements NestModule {
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: GrpcCallLogInterceptor },
       ],
     };
   }

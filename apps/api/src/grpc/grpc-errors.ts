@@ -1,7 +1,10 @@
-import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, Inject, Logger, RpcExceptionFilter } from '@nestjs/common';
 import { Metadata, status } from '@grpc/grpc-js';
 import { Observable, throwError } from 'rxjs';
+import { principalOf } from '@patchstate/auth';
+import { APP_CONFIG, AppConfig } from '@patchstate/config';
 import { DomainError, DomainErrorCode, FieldError } from '@patchstate/domain';
+import { grpcCallOf, writeGrpcCallLog } from '../request-log/grpc-call-log';
 
 /**
  * One place where domain codes become gRPC statuses, the twin of HTTP_STATUS_BY_CODE. The mapping follows
@@ -80,8 +83,14 @@ function asciiOnly(text: string): string {
 export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
   private readonly logger = new Logger('GrpcErrorFilter');
 
-  catch(error: unknown, _host: ArgumentsHost): Observable<never> {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  catch(error: unknown, host: ArgumentsHost): Observable<never> {
     const grpcError = toGrpcError(error);
+    if (this.config.http.requestLog) {
+      const call = grpcCallOf(host.getArgs());
+      writeGrpcCallLog(call, grpcError.code, null, principalOf(call.metadata));
+    }
     if (grpcError.code === status.INTERNAL) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
