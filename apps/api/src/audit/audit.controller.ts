@@ -7,6 +7,7 @@ import { FieldChecks, parseDeviceId } from '@patchstate/domain';
 import { DATA_SOURCE } from '@patchstate/event-store';
 import { AuditQueries, parseAuditLogQuery, parseTimelineQuery } from '@patchstate/read-models';
 import { NDJSON, writeNdjson } from './ndjson-response';
+import { ApiQueryResponses } from '../http/api-docs';
 
 const TIME_RANGE_HINT = 'ISO time on recordedAt; `from` inclusive, `to` exclusive';
 
@@ -17,6 +18,7 @@ const TIME_RANGE_HINT = 'ISO time on recordedAt; `from` inclusive, `to` exclusiv
  */
 @ApiTags('audit')
 @Requires('audit')
+@ApiQueryResponses()
 @Controller('v1')
 export class AuditController {
   private readonly audit: AuditQueries;

@@ -16,6 +16,7 @@ import {
 } from '@patchstate/domain';
 import { CommandGateway } from '../http/command-gateway';
 import { parseTogether } from '../http/parse-together';
+import { ApiCommandResponses } from '../http/api-docs';
 
 /** Device commands. Controllers only translate: the deciders hold every rule. */
 @ApiTags('device commands')
@@ -23,6 +24,7 @@ import { parseTogether } from '../http/parse-together';
 @ApiHeader({ name: 'If-Match', required: false, description: 'Expected stream version, e.g. "3"; a mismatch is 412 VERSION_CONFLICT' })
 @ApiHeader({ name: 'X-Correlation-Id', required: false })
 @Requires('device-commands')
+@ApiCommandResponses()
 @Controller('v1/devices')
 export class DeviceCommandsController {
   constructor(private readonly gateway: CommandGateway) {}

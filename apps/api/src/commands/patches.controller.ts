@@ -5,9 +5,11 @@ import { Request, Response } from 'express';
 import { parsePatchDefinition, parsePatchId, parseRevokePatch } from '@patchstate/domain';
 import { CommandGateway } from '../http/command-gateway';
 import { parseTogether } from '../http/parse-together';
+import { ApiCommandResponses } from '../http/api-docs';
 
 @ApiTags('patch catalog')
 @Requires('catalog-commands')
+@ApiCommandResponses()
 @Controller('v1/patches')
 export class PatchCommandsController {
   constructor(private readonly gateway: CommandGateway) {}

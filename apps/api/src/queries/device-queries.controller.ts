@@ -3,9 +3,11 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DomainError, ValidationError, isIsoTimestamp, parseDeviceId } from '@patchstate/domain';
 import { DEVICE_LIST_STATES, DeviceQueries, parseDeviceListState, parseLimit } from '@patchstate/read-models';
+import { ApiQueryResponses } from '../http/api-docs';
 
 @ApiTags('device queries')
 @Requires('queries')
+@ApiQueryResponses()
 @Controller('v1/devices')
 export class DeviceQueriesController {
   constructor(private readonly queries: DeviceQueries) {}

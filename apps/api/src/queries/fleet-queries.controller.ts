@@ -11,9 +11,11 @@ import {
   parseLimit,
   parseWithinDays,
 } from '@patchstate/read-models';
+import { ApiQueryResponses } from '../http/api-docs';
 
 @ApiTags('fleet queries')
 @Requires('queries')
+@ApiQueryResponses()
 @Controller('v1')
 export class FleetQueriesController {
   constructor(
