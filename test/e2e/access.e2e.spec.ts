@@ -82,6 +82,9 @@ describe('access: API keys, roles and the actor on every event (REST)', () => {
     expect((await http(stack.baseUrl, 'GET', '/metrics', undefined, { authorization: '' })).status).toBe(200);
     const docs = await http(stack.baseUrl, 'GET', '/docs-json', undefined, { authorization: '' });
     expect(JSON.stringify(docs.body)).toContain('Authorization: Bearer');
+    expect(Object.keys(docs.body.paths['/v1/devices/{deviceId}/hotpatches'].post.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '404', '409', '412', '422', '429']),
+    );
   });
 
   it('stops a revoked key at once', async () => {
