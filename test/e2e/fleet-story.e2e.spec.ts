@@ -140,6 +140,18 @@ describe('fleet story over REST', () => {
     });
   });
 
+  it('6b. the fleet summary as of a past time folds the log: after the first applies, two devices waited for a reboot', async () => {
+    const then = await get(`/v1/fleet/summary?asOf=${encodeURIComponent(snapshots.afterApply)}`);
+    expect(then).toEqual({
+      devices: 3,
+      byState: { 'pending-commit': 2, 'pending-restart': 0, ineligible: 1, 'up-to-date': 0, hotpatched: 2, retired: 0 },
+      byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
+    });
+    const now = await get(`/v1/fleet/summary?asOf=${encodeURIComponent(new Date().toISOString())}`);
+    expect(now).toEqual(await get('/v1/fleet/summary'));
+    expect((await http(stack.baseUrl, 'GET', '/v1/fleet/summary?asOf=last-week')).status).toBe(400);
+  });
+
   it('7. point in time: the device as the log said on a past date', async () => {
     const afterApply = await get(`/v1/devices/ws-1?asOf=${encodeURIComponent(snapshots.afterApply)}`);
     expect(afterApply).toMatchObject({ version: 2, memory: { build: '26100.3032' }, disk: { build: '26100.2894' }, pendingCommit: ['KB5052093'] });

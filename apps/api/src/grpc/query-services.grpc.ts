@@ -102,7 +102,10 @@ export class DeviceQueriesGrpcController {
   @GrpcMethod('DeviceQueries', 'GetFleetSummary')
   async getFleetSummary(request: GrpcRequest): Promise<FleetSummary> {
     await this.readYourWrites(request.minPosition);
-    return this.fleet.summary();
+    const asOf = request.asOf === undefined || request.asOf === '' ? undefined : request.asOf;
+    if (asOf === undefined) return this.fleet.summary();
+    if (!isIsoTimestamp(asOf)) throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
+    return this.fleet.summaryAsOf(asOf);
   }
 
   /** The gRPC twin of ReadYourWritesInterceptor: wait (bounded) until the read models applied min_position. */
