@@ -133,6 +133,17 @@ describe('RetireDevice', () => {
       given(retired).when(command, patch).thenThrows('DEVICE_RETIRED');
     });
 
+    it('records the attempt as refused for DEVICE_RETIRED even when the patch still runs in memory (not ALREADY_APPLIED)', () => {
+      given(retired)
+        .when(applyHotpatch(FEBRUARY_2025_HOTPATCH, { at: AT }), patchState(FEBRUARY_2025_HOTPATCH))
+        .then([
+          {
+            type: 'HotpatchRejected',
+            data: { deviceId: DEVICE_ID, patchId: 'KB5052093', reasons: ['DEVICE_RETIRED'], rejectedAt: AT },
+          },
+        ]);
+    });
+
     it('records an ApplyHotpatch attempt as HotpatchRejected with DEVICE_RETIRED, so auditors see who tried', () => {
       const another = aDeviceHistory().registered().retired().events;
       given(another)

@@ -44,7 +44,8 @@ export function decideDevice(command: DeviceCommand, state: DeviceState, patch: 
     }
     case 'ApplyHotpatch': {
       const definition = requirePatchOfKind(patch, command.data.patchId, ['hotpatch']);
-      if (state.memory.hotpatches.some((h) => h.patchId === definition.patchId)) {
+      // A retired device's attempt is recorded as refused whatever it runs: the retirement is the news.
+      if (state.status === 'active' && state.memory.hotpatches.some((h) => h.patchId === definition.patchId)) {
         throw new DomainError('ALREADY_APPLIED', `${definition.patchId} is already applied in memory on ${deviceId}`, {
           deviceId,
           patchId: definition.patchId,
