@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ExecuteCommand, ExecuteCommandHandler } from '@patchstate/command-handling';
 import { CommandMetadata, DeviceCommand, PatchCatalogCommand } from '@patchstate/domain';
-import { EVENT_COLUMNS, PostgresEventStore, ensureDatabaseExists, openDatabase, toRecordedEvent, verifyHashChains } from '@patchstate/event-store';
+import { EVENT_COLUMNS, PostgresEventStore, ensureDatabaseExists, openDatabase, readStoreId, toRecordedEvent, verifyHashChains } from '@patchstate/event-store';
 import { toEnvelope } from '@patchstate/messaging';
 import { AuditQueries, ProjectionEngine, allProjections } from '@patchstate/read-models';
 
@@ -97,13 +97,14 @@ async function main(): Promise<void> {
 
   const total = Number((await db.query('SELECT count(*) AS n FROM events'))[0].n);
   const engine = new ProjectionEngine(db, allProjections());
+  const storeId = await readStoreId(db);
   results.push(
     await timed('projection engine, batches of 500', total, async () => {
       for (let after = 0; ; ) {
         const rows = await db.query(`SELECT ${EVENT_COLUMNS}, stream_type FROM events WHERE position > $1 ORDER BY position LIMIT 500`, [after]);
         if (rows.length === 0) break;
         const messages = rows.map((row: Parameters<typeof toRecordedEvent>[0] & { stream_type: string }) => {
-          const envelope = toEnvelope(toRecordedEvent(row), row.stream_type);
+          const envelope = toEnvelope(toRecordedEvent(row), row.stream_type, storeId);
           return { offset: envelope.position, envelope, raw: '' };
         });
         await engine.applyBatch(null, messages, null);

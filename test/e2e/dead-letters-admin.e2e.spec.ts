@@ -1,3 +1,4 @@
+import { DATA_SOURCE } from '@patchstate/event-store';
 import { createKafka } from '@patchstate/messaging';
 import { aDeviceProfile } from '../builders';
 import { eventually, TestStack, startTestStack } from '../support/test-stack';
@@ -16,7 +17,9 @@ describe('admin endpoint for dead letters: list, skip, retry', () => {
 
   it('lists a parked poison event, refuses non-admins, and skips it', async () => {
     // A DeviceRegistered for a device stream with a profile no projection can fold: the poison pill.
+    const [{ store_id: storeId }] = await stack.api.get(DATA_SOURCE).query('SELECT store_id FROM event_store_identity');
     const poison = {
+      storeId,
       eventId: '00000000-0000-4000-8000-000000000001',
       type: 'DeviceRegistered',
       schemaVersion: 1,

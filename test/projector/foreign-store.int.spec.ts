@@ -67,4 +67,14 @@ describe('events of another event store are set apart, not applied', () => {
     expect(parked.stream_id).toBe('foreign:11111111-1111-4111-8111-111111111111:device-d1');
     expect(parked.error).toContain(ours);
   });
+
+  it('sets apart an event that carries no store identity at all', async () => {
+    const engine = new ProjectionEngine(db, allProjections());
+    const unstamped = { ...registered(undefined, '3'), streamId: 'device-d2', data: { ...registered(undefined, '3').data as object, deviceId: 'd2' } };
+    const outcome = await engine.applyBatch(null, [{ offset: '0', envelope: unstamped, raw: '' }], null);
+    expect(outcome.parked).toBe(1);
+    expect(await db.query("SELECT 1 FROM device_state WHERE device_id = 'd2'")).toEqual([]);
+    const [parked] = await db.query("SELECT stream_id, error FROM dead_letters WHERE stream_id LIKE '%device-d2'");
+    expect(parked).toMatchObject({ stream_id: 'foreign:unknown:device-d2', error: expect.stringContaining('no event store identity') });
+  });
 });

@@ -1,3 +1,4 @@
+import { readStoreId } from '@patchstate/event-store';
 import { Kafka } from 'kafkajs';
 import { QueryRunner } from 'typeorm';
 import { EventEnvelope } from '@patchstate/messaging';
@@ -43,10 +44,11 @@ describe('a backlog that takes longer than the session timeout to project', () =
   let envelopes: EventEnvelope[];
 
   beforeAll(async () => {
-    [database, reference] = await Promise.all([openTestDatabase(), openTestDatabase()]);
+    database = await openTestDatabase();
+    reference = await openTestDatabase({ sameStoreAs: database });
     kafka = kafkaForTests();
     topic = await createTestTopic(kafka, 1);
-    const factory = new EnvelopeFactory();
+    const factory = new EnvelopeFactory(await readStoreId(database.db));
     envelopes = Array.from({ length: 40 }, (_, i) => {
       const deviceId = `ws-${String(i).padStart(3, '0')}`;
       // ten events per device

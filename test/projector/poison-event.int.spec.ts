@@ -1,3 +1,4 @@
+import { readStoreId } from '@patchstate/event-store';
 import { Kafka, Message } from 'kafkajs';
 import { EventEnvelope } from '@patchstate/messaging';
 import { DeviceQueries, RolloutQueries } from '@patchstate/read-models';
@@ -33,12 +34,13 @@ describe('a poison event parks only its device', () => {
   let topic: { topic: string; remove(): Promise<void> };
   let groupId: string;
   let projector: KafkaProjector;
-  const envelopes = new EnvelopeFactory();
+  let envelopes: EnvelopeFactory;
   let poisoned: EventEnvelope[];
   let healthy: EventEnvelope[];
 
   beforeAll(async () => {
     database = await openTestDatabase();
+    envelopes = new EnvelopeFactory(await readStoreId(database.db));
     kafka = kafkaForTests();
     // One partition: the devices that must go on share it with the poisoned one.
     topic = await createTestTopic(kafka, 1);

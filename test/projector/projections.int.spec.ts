@@ -250,7 +250,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
     });
 
     it('each event delivered twice in a row into empty read models ends where the broker-fed projector ended', async () => {
-      const reference = await openTestDatabase();
+      const reference = await openTestDatabase({ sameStoreAs: database });
       try {
         const doubled = envelopes.flatMap((envelope) => [envelope, envelope]);
         for (const projection of allProjections()) {

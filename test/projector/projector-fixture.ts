@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, Message } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AnyCommand, CommandResult, ExecuteCommand, ExecuteCommandHandler } from '@patchstate/command-handling';
-import { EVENT_COLUMNS, PostgresEventStore, openDatabase, toRecordedEvent } from '@patchstate/event-store';
+import { EVENT_COLUMNS, PostgresEventStore, openDatabase, readStoreId, toRecordedEvent } from '@patchstate/event-store';
 import { DeviceEvent, deviceStreamId } from '@patchstate/domain';
 import { EventEnvelope, createKafka, ensureTopic, toEnvelope } from '@patchstate/messaging';
 import { IncomingMessage, Projection, ProjectionEngine, allProjections } from '@patchstate/read-models';
@@ -22,9 +22,16 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+/**
+ * `sameStoreAs`: a reference database that stands for the same event store (it takes that store's identity),
+ * so envelopes published from one are applied, not set apart as foreign, by the other.
+ */
+export async function openTestDatabase(options: { sameStoreAs?: TestDatabase } = {}): Promise<TestDatabase> {
   const created = await createTestDatabase();
   const db = await openDatabase(created.url, { poolSize: 6 });
+  if (options.sameStoreAs) {
+    await db.query('UPDATE event_store_identity SET store_id = $1', [await readStoreId(options.sameStoreAs.db)]);
+  }
   return {
     db,
     url: created.url,
@@ -61,18 +68,23 @@ export async function storedEnvelopes(db: DataSource, afterPosition = '0'): Prom
     `SELECT ${EVENT_COLUMNS}, stream_type FROM events WHERE position > $1 ORDER BY position`,
     [afterPosition],
   );
-  return rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type));
+  const storeId = await readStoreId(db);
+  return rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type, storeId));
 }
 
 /** Envelopes of one device stream as the relay would publish them, positions taken from a shared counter. */
 export class EnvelopeFactory {
   private position = 0;
 
+  /** `storeId`: the event store the envelopes claim to come from (the test database's, to be applied). */
+  constructor(private readonly storeId: string) {}
+
   stream(deviceId: string, events: readonly DeviceEvent[], firstVersion = 1): EventEnvelope[] {
     return events.map((event, index) => {
       this.position += 1;
       const occurredAt = new Date(Date.UTC(2025, 1, 12, 9, 0, 0) + this.position * 60_000).toISOString();
       return {
+        storeId: this.storeId,
         eventId: randomUUID(),
         type: event.type,
         schemaVersion: 1,

@@ -81,7 +81,8 @@ describe('a projector killed mid-batch and restarted', () => {
   };
 
   beforeAll(async () => {
-    [database, reference] = await Promise.all([openTestDatabase(), openTestDatabase()]);
+    database = await openTestDatabase();
+    reference = await openTestDatabase({ sameStoreAs: database });
     kafka = kafkaForTests();
     topic = await createTestTopic(kafka, 1);
     groupId = uniqueName('restart-int');

@@ -74,7 +74,8 @@ describe('two projector processes in one group share the partitions and agree wi
   };
 
   beforeAll(async () => {
-    [shared, single] = await Promise.all([openTestDatabase(), openTestDatabase()]);
+    shared = await openTestDatabase();
+    single = await openTestDatabase({ sameStoreAs: shared });
     kafka = kafkaForTests();
     topic = await createTestTopic(kafka, PARTITIONS);
     await new CommandRunner(shared.db).runAll([...scriptedFleetCommands(), ...moreDevices()]);

@@ -5,7 +5,7 @@ import { EventMetadata, RecordedEvent } from '@patchstate/domain';
  * consumer can apply it idempotently (by stream version) and check where it came from.
  */
 export interface EventEnvelope {
-  /** The event store that recorded it. Absent on envelopes rebuilt from the store itself. */
+  /** The event store that recorded it: projectors apply only their own store's events. */
   storeId?: string;
   eventId: string;
   type: string;

@@ -151,7 +151,7 @@ export class ProjectionEngine {
       await this.parkUnreadable(tx, state.group, message.raw, message.error ?? 'unreadable message');
       return 'parked';
     }
-    if (envelope.storeId !== undefined && envelope.storeId !== state.storeId) {
+    if (envelope.storeId !== state.storeId) {
       await this.parkForeign(tx, state, envelope);
       return 'parked';
     }
@@ -230,12 +230,14 @@ export class ProjectionEngine {
        ON CONFLICT (consumer_group, stream_id, version) DO NOTHING`,
       [
         state.group,
-        `foreign:${envelope.storeId}:${envelope.streamId}`,
+        `foreign:${envelope.storeId ?? 'unknown'}:${envelope.streamId}`,
         envelope.version,
         envelope.position,
         envelope.type,
         JSON.stringify(envelope),
-        `recorded by event store ${envelope.storeId}, not by this database's store ${state.storeId}`,
+        envelope.storeId === undefined
+          ? `carries no event store identity; this database's store is ${state.storeId}`
+          : `recorded by event store ${envelope.storeId}, not by this database's store ${state.storeId}`,
       ],
     );
   }

@@ -1,5 +1,5 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { EVENT_COLUMNS, toRecordedEvent } from '@patchstate/event-store';
+import { EVENT_COLUMNS, readStoreId, toRecordedEvent } from '@patchstate/event-store';
 import { EventEnvelope, toEnvelope } from '@patchstate/messaging';
 import { Projection } from '../engine/projection';
 import { IncomingMessage, ProjectionEngine } from '../engine/projection-engine';
@@ -368,7 +368,8 @@ class ShadowRun {
         [this.projectionNames, after],
       );
       if (rows.length === 0) break;
-      await this.apply(rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type)));
+      const storeId = await readStoreId(this.db);
+      await this.apply(rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type, storeId)));
       applied += rows.length;
       this.counts.caughtUp += rows.length;
       this.report({ phase: 'catch-up', done: this.counts.caughtUp, total: 0 });

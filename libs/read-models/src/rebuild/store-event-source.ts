@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { EVENT_COLUMNS, toRecordedEvent } from '@patchstate/event-store';
+import { EVENT_COLUMNS, readStoreId, toRecordedEvent } from '@patchstate/event-store';
 import { toEnvelope } from '@patchstate/messaging';
 import { EventSource, ReplayWindow, SourceBatch, SourceOpening, throwIfAborted } from './event-source';
 
@@ -37,6 +37,8 @@ export class StoreEventSource implements EventSource {
   }
 
   async read(handle: (batch: SourceBatch) => Promise<void>, signal?: AbortSignal): Promise<{ unreadable: number }> {
+    // Stamped like the relay stamps what it publishes: the engine applies only this store's events.
+    const storeId = await readStoreId(this.db);
     const columns = `${EVENT_COLUMNS}, stream_type`;
     let after = '0';
     for (;;) {
@@ -52,7 +54,7 @@ export class StoreEventSource implements EventSource {
         params,
       );
       if (rows.length === 0) return { unreadable: 0 };
-      await handle({ envelopes: rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type)), passedOver: 0 });
+      await handle({ envelopes: rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type, storeId)), passedOver: 0 });
       after = String(rows[rows.length - 1].position);
       if (rows.length < this.pageSize) return { unreadable: 0 };
     }
