@@ -1,7 +1,7 @@
 import { readStoreId } from '@patchstate/event-store';
 import { Kafka, Message } from 'kafkajs';
 import { EventEnvelope } from '@patchstate/messaging';
-import { DeviceQueries, RolloutQueries } from '@patchstate/read-models';
+import { DeadLetterService, DeviceQueries, RolloutQueries, allProjections } from '@patchstate/read-models';
 import { aDeviceHistory } from '../builders';
 import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
 import { uniqueName } from '../support/test-database';
@@ -125,6 +125,18 @@ describe('a poison event parks only its device', () => {
       expect.objectContaining({ event_type: 'unknown', status: 'parked', error: 'message is not an event envelope' }),
     ]);
     expect(await new DeviceQueries(database.db).findDevice('ws-t')).toMatchObject({ version: 1 });
+
+    // ws-s's unreadable messages hold back its later events: they wait, in order, until an operator acts.
+    const sLater = envelopes.stream('ws-s', aDeviceHistory('ws-s').registered().events);
+    await publish(kafka, topic.topic, sLater.map(envelopeMessage));
+    await waitUntilProjected(kafka, database.db, groupId, topic.topic);
+    expect(await new DeviceQueries(database.db).findDevice('ws-s')).toBeNull();
+    expect((await deadLetters(database.db, groupId)).filter((d) => d.stream_id === 'device-ws-s').map((d) => d.version)).toEqual([0, 1]);
+    // An operator gives up on the unreadable message and lets the rest through.
+    const service = new DeadLetterService(database.db, allProjections(), groupId, topic.topic);
+    await service.skip({ streamId: 'device-ws-s' });
+    await service.retry({ streamId: 'device-ws-s' });
+    expect(await new DeviceQueries(database.db).findDevice('ws-s')).toMatchObject({ version: 1 });
 
     // The same bytes delivered again are recognised, not parked a second time.
     await publish(kafka, topic.topic, [unreadable[0]]);

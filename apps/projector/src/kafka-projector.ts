@@ -138,7 +138,7 @@ export class KafkaProjector {
       try {
         return { offset: message.offset, envelope: parseEnvelope(message.value), raw };
       } catch (error) {
-        return { offset: message.offset, envelope: null, raw, error: (error as Error).message };
+        return { offset: message.offset, envelope: null, raw, key: message.key?.toString('utf8') ?? null, error: (error as Error).message };
       }
     });
     const perTransaction = this.options.maxEventsPerTransaction ?? 200;

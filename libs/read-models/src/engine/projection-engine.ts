@@ -7,6 +7,8 @@ export interface IncomingMessage {
   offset: string;
   /** null when the message could not even be read as an envelope. */
   envelope: EventEnvelope | null;
+  /** The Kafka key: the stream the message belongs to, even when its value cannot be read. */
+  key?: string | null;
   raw: string;
   error?: string;
 }
@@ -149,6 +151,7 @@ export class ProjectionEngine {
     const envelope = message.envelope;
     if (envelope === null) {
       await this.parkUnreadable(tx, state.group, message.raw, message.error ?? 'unreadable message');
+      if (message.key) await this.holdBackStream(tx, state, message.key);
       return 'parked';
     }
     if (envelope.storeId !== state.storeId) {
@@ -247,6 +250,27 @@ export class ProjectionEngine {
    * 'unreadable' pseudo-stream, so a second one is not lost to the first; a redelivery of the very same bytes
    * is recognised and not parked twice.
    */
+  /**
+   * An unreadable message keyed by a stream was most likely one of that stream's events: applying the ones
+   * after it would build a state that never was. A marker at version 0 holds the stream back, like any parked
+   * event, until an operator skips it (then retries the rest) or a rebuild from the store repairs it.
+   */
+  private async holdBackStream(tx: QueryRunner, state: BatchState, streamId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
+       VALUES ($1, $2, 0, 0, 'unknown', $3::jsonb, $4)
+       ON CONFLICT (consumer_group, stream_id, version) DO UPDATE
+         SET status = 'parked', resolved_at = NULL, parked_at = now(), error = EXCLUDED.error`,
+      [
+        state.group,
+        streamId,
+        JSON.stringify({ heldBackBy: 'unreadable' }),
+        'an unreadable message of this stream (see the "unreadable" dead letters) holds back its later events',
+      ],
+    );
+    state.parkedFrom.set(streamId, 0);
+  }
+
   private async parkUnreadable(tx: QueryRunner, group: string, raw: string, error: string): Promise<void> {
     const body = JSON.stringify({ raw });
     const seen: unknown[] = await tx.query(
