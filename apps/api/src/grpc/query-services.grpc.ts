@@ -6,7 +6,7 @@ import { EMPTY, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { Requires } from '@patchstate/auth';
 import { APP_CONFIG, AppConfig } from '@patchstate/config';
-import { CVE_ID, DomainError, FieldChecks, ValidationError, isIsoTimestamp, parseDeviceId, parsePatchId } from '@patchstate/domain';
+import { CVE_ID, FieldChecks, ValidationError, parseDeviceId, parsePatchId } from '@patchstate/domain';
 import { DATA_SOURCE } from '@patchstate/event-store';
 import {
   AuditEvent,
@@ -22,6 +22,7 @@ import {
   ProjectionProgress,
   RolloutQueries,
   auditLogCursor,
+  parseAsOf,
   parseAuditLogQuery,
   parseDeviceListState,
   parseExposureGroup,
@@ -62,16 +63,7 @@ export class DeviceQueriesGrpcController {
   @GrpcMethod('DeviceQueries', 'GetDevice')
   async getDevice(request: GrpcRequest): Promise<DeviceDocument> {
     await this.readYourWrites(request.minPosition);
-    const deviceId = parseDeviceId(request.deviceId);
-    const { asOf } = request;
-    if (asOf !== undefined && !isIsoTimestamp(asOf)) {
-      throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
-    }
-    const device = asOf === undefined ? await this.devices.findDevice(deviceId) : await this.devices.findDeviceAsOf(deviceId, asOf);
-    if (!device) {
-      throw new DomainError('DEVICE_NOT_FOUND', `device ${deviceId} is not known${asOf ? ` as of ${asOf}` : ''}`, { deviceId });
-    }
-    return device;
+    return this.devices.device(parseDeviceId(request.deviceId), parseAsOf(request.asOf));
   }
 
   @GrpcMethod('DeviceQueries', 'ListDevices')
@@ -102,10 +94,7 @@ export class DeviceQueriesGrpcController {
   @GrpcMethod('DeviceQueries', 'GetFleetSummary')
   async getFleetSummary(request: GrpcRequest): Promise<FleetSummary> {
     await this.readYourWrites(request.minPosition);
-    const asOf = request.asOf === undefined || request.asOf === '' ? undefined : request.asOf;
-    if (asOf === undefined) return this.fleet.summary();
-    if (!isIsoTimestamp(asOf)) throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
-    return this.fleet.summaryAsOf(asOf);
+    return this.fleet.summary(parseAsOf(request.asOf));
   }
 
   /** The gRPC twin of ReadYourWritesInterceptor: wait (bounded) until the read models applied min_position. */

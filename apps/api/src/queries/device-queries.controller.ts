@@ -1,8 +1,8 @@
 import { Requires } from '@patchstate/auth';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, ValidationError, isIsoTimestamp, parseDeviceId } from '@patchstate/domain';
-import { DEVICE_LIST_STATES, DeviceQueries, parseDeviceListState, parseLimit } from '@patchstate/read-models';
+import { parseDeviceId } from '@patchstate/domain';
+import { DEVICE_LIST_STATES, DeviceQueries, parseAsOf, parseDeviceListState, parseLimit } from '@patchstate/read-models';
 import { ApiQueryResponses } from '../http/api-docs';
 
 @ApiTags('device queries')
@@ -25,15 +25,7 @@ export class DeviceQueriesController {
   @Get(':deviceId')
   @ApiOperation({ summary: 'A device: both planes, eligibility, pending work; with asOf, as the log said then' })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO time: answer from the events recorded up to then' })
-  async device(@Param('deviceId') id: string, @Query('asOf') asOf: unknown) {
-    const deviceId = parseDeviceId(id);
-    if (asOf !== undefined && !isIsoTimestamp(asOf)) {
-      throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
-    }
-    const device = asOf === undefined ? await this.queries.findDevice(deviceId) : await this.queries.findDeviceAsOf(deviceId, asOf);
-    if (!device) {
-      throw new DomainError('DEVICE_NOT_FOUND', `device ${deviceId} is not known${asOf ? ` as of ${asOf}` : ''}`, { deviceId });
-    }
-    return device;
+  device(@Param('deviceId') id: string, @Query('asOf') asOf: unknown) {
+    return this.queries.device(parseDeviceId(id), parseAsOf(asOf));
   }
 }

@@ -1,12 +1,13 @@
 import { Requires } from '@patchstate/auth';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CVE_ID, FieldChecks, ValidationError, isIsoTimestamp, parsePatchId } from '@patchstate/domain';
+import { CVE_ID, FieldChecks, parsePatchId } from '@patchstate/domain';
 import {
   CveExposureQueries,
   EXPOSURE_GROUPS,
   FleetSummaryQueries,
   RolloutQueries,
+  parseAsOf,
   parseExposureGroup,
   parseLimit,
   parseWithinDays,
@@ -57,8 +58,6 @@ export class FleetQueriesController {
   @ApiOperation({ summary: 'Devices by state and by ineligibility reason; with asOf, as the log said then' })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO time: fold the fleet from the events recorded up to then' })
   summary(@Query('asOf') asOf: unknown) {
-    if (asOf === undefined) return this.fleet.summary();
-    if (!isIsoTimestamp(asOf)) throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
-    return this.fleet.summaryAsOf(asOf);
+    return this.fleet.summary(parseAsOf(asOf));
   }
 }

@@ -3,6 +3,7 @@ import {
   DeviceEvent,
   DeviceState,
   DeviceView,
+  DomainError,
   PatchDefinition,
   RegisteredDevice,
   ValidationError,
@@ -47,6 +48,15 @@ export const DEVICE_STATE_CONDITIONS: Record<DeviceListState, string> = {
  */
 export class DeviceQueries {
   constructor(private readonly db: DataSource) {}
+
+  /** The device now (read model) or as of a time (folded from the log); DEVICE_NOT_FOUND when unknown then. */
+  async device(deviceId: string, asOf?: string): Promise<DeviceDocument> {
+    const device = asOf === undefined ? await this.findDevice(deviceId) : await this.findDeviceAsOf(deviceId, asOf);
+    if (!device) {
+      throw new DomainError('DEVICE_NOT_FOUND', `device ${deviceId} is not known${asOf ? ` as of ${asOf}` : ''}`, { deviceId });
+    }
+    return device;
+  }
 
   async findDevice(deviceId: string): Promise<DeviceDocument | null> {
     const rows: DeviceRow[] = await this.db.query(

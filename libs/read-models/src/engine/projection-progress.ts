@@ -3,21 +3,37 @@ import { DomainError } from '@patchstate/domain';
 
 /**
  * Read-your-writes: a command answers with the global position of its event; a query given `minPosition`
- * waits until the read models have applied that event. All projections of one event commit in the same
- * transaction, so the stream's guard row proves the event is applied everywhere.
+ * waits until the read models have applied every event up to that position — not just that one event, since
+ * the events before it sit on other partitions and may trail. All projections of one event commit in the
+ * same transaction, so a stream's guard row proves its events are applied everywhere.
+ *
+ * The process remembers the position up to which everything is known to be applied (positions are gap-free
+ * and commit-ordered, so that never needs checking again) and only looks at the events after it.
  */
 export class ProjectionProgress {
+  private appliedThrough = 0n;
+
   constructor(private readonly db: DataSource) {}
 
   async isApplied(position: string): Promise<boolean> {
-    const rows: { applied: boolean }[] = await this.db.query(
-      `SELECT EXISTS (
-         SELECT 1 FROM events e JOIN projection_stream_versions v ON v.stream_id = e.stream_id AND v.version >= e.version
-         WHERE e.position = $1
-       ) AS applied`,
-      [position],
+    const wanted = BigInt(position);
+    if (wanted <= this.appliedThrough) return true;
+    const rows: { position: string }[] = await this.db.query(
+      `SELECT e.position::text AS position FROM events e
+       WHERE e.position > $1 AND e.position <= $2
+         AND NOT EXISTS (
+           SELECT 1 FROM projection_stream_versions v WHERE v.stream_id = e.stream_id AND v.version >= e.version
+         )
+       ORDER BY e.position LIMIT 1`,
+      [this.appliedThrough.toString(), position],
     );
-    return rows[0].applied;
+    const [lastPosition]: { last_position: string }[] = await this.db.query('SELECT last_position::text AS last_position FROM event_store_position');
+    // A position the log has not reached yet is not applied either.
+    const reached = wanted <= BigInt(lastPosition.last_position);
+    const firstMissing = rows.length === 0 ? null : BigInt(rows[0].position);
+    const through = firstMissing === null ? (reached ? wanted : BigInt(lastPosition.last_position)) : firstMissing - 1n;
+    if (through > this.appliedThrough) this.appliedThrough = through;
+    return reached && firstMissing === null;
   }
 
   async waitFor(position: string, maxWaitMs: number, pollMs = 25): Promise<void> {

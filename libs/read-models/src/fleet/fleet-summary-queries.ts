@@ -19,8 +19,9 @@ type EventRow = Parameters<typeof toRecordedEvent>[0] & { stream_type: string };
 export class FleetSummaryQueries {
   constructor(private readonly db: DataSource) {}
 
-  async summary(): Promise<FleetSummary> {
-    return summarize(this.db);
+  /** The fleet now, from the read models, or as of a time, folded from the log. */
+  async summary(asOf?: string): Promise<FleetSummary> {
+    return asOf === undefined ? summarize(this.db) : this.summaryAsOf(asOf);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ValidationError } from '@patchstate/domain';
+import { ValidationError, isIsoTimestamp } from '@patchstate/domain';
 
 export interface Page<T> {
   items: T[];
@@ -35,3 +35,10 @@ export function parseLimit(value: unknown, field = 'limit'): number {
 }
 
 export const isString = (value: unknown): value is string => typeof value === 'string';
+
+/** `asOf` of a point-in-time query: absent (or empty, as gRPC sends it) means now, from the read models. */
+export function parseAsOf(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!isIsoTimestamp(value)) throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
+  return value;
+}
