@@ -6,7 +6,7 @@ import { EMPTY, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { Requires } from '@patchstate/auth';
 import { APP_CONFIG, AppConfig } from '@patchstate/config';
-import { CVE_ID, FieldChecks, ValidationError, parseDeviceId, parsePatchId } from '@patchstate/domain';
+import { CVE_ID, FieldChecks, parseDeviceId, parsePatchId } from '@patchstate/domain';
 import { DATA_SOURCE } from '@patchstate/event-store';
 import {
   AuditEvent,
@@ -98,12 +98,8 @@ export class DeviceQueriesGrpcController {
   }
 
   /** The gRPC twin of ReadYourWritesInterceptor: wait (bounded) until the read models applied min_position. */
-  private async readYourWrites(minPosition: unknown): Promise<void> {
-    if (minPosition === undefined || minPosition === '0') return;
-    if (typeof minPosition !== 'string' || !/^\d{1,18}$/.test(minPosition)) {
-      throw new ValidationError([{ field: 'minPosition', message: 'must be a global position (a whole number)' }]);
-    }
-    await this.progress.waitFor(minPosition, this.config.readYourWrites.maxWaitMs);
+  private readYourWrites(minPosition: unknown): Promise<void> {
+    return this.progress.waitForMinPosition(minPosition, this.config.readYourWrites.maxWaitMs);
   }
 }
 

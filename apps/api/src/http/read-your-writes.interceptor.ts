@@ -2,7 +2,6 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import { Request } from 'express';
 import { Observable, from, switchMap } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '@patchstate/config';
-import { ValidationError } from '@patchstate/domain';
 import { ProjectionProgress } from '@patchstate/read-models';
 
 /**
@@ -21,9 +20,6 @@ export class ReadYourWritesInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<Request>();
     const minPosition = request.method === 'GET' ? request.query.minPosition : undefined;
     if (minPosition === undefined) return next.handle();
-    if (typeof minPosition !== 'string' || !/^\d{1,18}$/.test(minPosition)) {
-      throw new ValidationError([{ field: 'minPosition', message: 'must be a global position (a whole number)' }]);
-    }
-    return from(this.progress.waitFor(minPosition, this.config.readYourWrites.maxWaitMs)).pipe(switchMap(() => next.handle()));
+    return from(this.progress.waitForMinPosition(minPosition, this.config.readYourWrites.maxWaitMs)).pipe(switchMap(() => next.handle()));
   }
 }

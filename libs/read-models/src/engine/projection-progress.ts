@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { DomainError } from '@patchstate/domain';
+import { DomainError, ValidationError } from '@patchstate/domain';
 
 /**
  * Read-your-writes: a command answers with the global position of its event; a query given `minPosition`
@@ -34,6 +34,15 @@ export class ProjectionProgress {
     const through = firstMissing === null ? (reached ? wanted : BigInt(lastPosition.last_position)) : firstMissing - 1n;
     if (through > this.appliedThrough) this.appliedThrough = through;
     return reached && firstMissing === null;
+  }
+
+  /** `minPosition` as a caller sent it: absent (or 0, gRPC's default) asks for nothing; otherwise validated and awaited. */
+  async waitForMinPosition(minPosition: unknown, maxWaitMs: number): Promise<void> {
+    if (minPosition === undefined || minPosition === '0' || minPosition === '') return;
+    if (typeof minPosition !== 'string' || !/^\d{1,18}$/.test(minPosition)) {
+      throw new ValidationError([{ field: 'minPosition', message: 'must be a global position (a whole number)' }]);
+    }
+    await this.waitFor(minPosition, maxWaitMs);
   }
 
   async waitFor(position: string, maxWaitMs: number, pollMs = 25): Promise<void> {
