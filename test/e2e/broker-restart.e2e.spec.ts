@@ -82,8 +82,9 @@ describe('broker restart: events accepted while Kafka is down are published once
       expect({ deviceId, status: accepted.status }).toEqual({ deviceId, status: 201 });
       acceptedPositions.push(accepted.headers.get('x-position') ?? String(accepted.body.position));
     }
-    // The relay tried (a notification woke it) and could not publish: the outbox still holds every one of them.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // A drain resolves once the relay has tried and failed (it catches the error and backs off): the outbox
+    // still holds every one of them.
+    await stack!.relay().relay.drain();
     expect(await unpublished()).toEqual(acceptedPositions);
 
     await localBroker.ensureBroker({ ...BROKER, log });

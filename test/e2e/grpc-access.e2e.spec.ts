@@ -4,6 +4,8 @@ import { DATA_SOURCE } from '@patchstate/event-store';
 import { DataSource } from 'typeorm';
 import { grpcPortOf } from '../../apps/api/src/bootstrap';
 import { FEBRUARY_2025_HOTPATCH, aDeviceProfile } from '../builders';
+import { secretOf } from '../support/api-key-secret';
+import { captureStdout } from '../support/stdout-capture';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { PatchstateGrpcClient, collect, isServiceError } from './grpc-client';
 
@@ -100,24 +102,16 @@ describe('gRPC calls are logged like HTTP requests: actor and correlation id, ne
   });
 
   it('writes a JSON line for a successful call and for a refused one', async () => {
-    const written: string[] = [];
-    const original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      written.push(String(chunk));
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
-    try {
+    const grpcLines = (text: string) => text.split('\n').filter((line) => line.includes('"transport":"grpc"'));
+    const written = await captureStdout(async () => {
       await grpc.call('DeviceQueries', 'GetFleetSummary', {}, { 'x-correlation-id': 'grpc-corr-1' });
       await outcome(grpc.call('DeviceCommands', 'RegisterDevice', { deviceId: 'nope', hostname: 'nope', profile: aDeviceProfile() }));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      process.stdout.write = original;
-    }
-    const entries = written.join('').split('\n').filter((line) => line.includes('"transport":"grpc"')).map((line) => JSON.parse(line));
+    }, (text) => grpcLines(text).length >= 2);
+    const entries = grpcLines(written).map((line) => JSON.parse(line));
     expect(entries).toEqual([
       expect.objectContaining({ path: '/patchstate.v1.DeviceQueries/GetFleetSummary', status: status.OK, actor: 'test-auditor', correlationId: 'grpc-corr-1' }),
       expect.objectContaining({ path: '/patchstate.v1.DeviceCommands/RegisterDevice', status: status.PERMISSION_DENIED, actor: 'test-auditor' }),
     ]);
-    for (const key of Object.values(stack.keys)) expect(written.join('')).not.toContain(key.split('_')[2]);
+    for (const key of Object.values(stack.keys)) expect(written).not.toContain(secretOf(key));
   });
 });

@@ -75,10 +75,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return config;
 }
 
-export function databaseName(databaseUrl: string): string {
-  return new URL(databaseUrl).pathname.replace(/^\//, '');
-}
-
 /** `host:port` with a port a broker can listen on (1-65535): `kafka-1:99999` is a typo, not an address. */
 function isHostPort(item: string): boolean {
   const match = /^[^:\s]+:(\d{1,5})$/.exec(item);

@@ -4,6 +4,7 @@ import { DomainError } from '@patchstate/domain';
 import { EventToAppend, PostgresEventStore, chainHash, openDatabase } from '@patchstate/event-store';
 import { DEVICE_AGENT, DEFAULT_OCCURRED_AT } from '../../../test/builders';
 import { createTestDatabase } from '../../../test/support/test-database';
+import { eventually } from '../../../test/support/test-stack';
 
 /** An event as the command handler would hand it to the store. */
 function anEvent(type: string, data: Record<string, unknown> = {}): EventToAppend {
@@ -165,7 +166,13 @@ describe('PostgresEventStore (real Postgres)', () => {
         secondDone = true;
         return outcome;
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Wait until the second append is queued on the counter row's lock, then check it has not got past it.
+      await eventually(async () => {
+        const [{ waiting }] = await db.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return waiting > 0 ? true : undefined;
+      }, 10_000, 20);
       expect(secondDone).toBe(false);
       const visible: unknown[] = await db.query('SELECT 1 FROM events WHERE position > $1', [last_position]);
       expect(visible).toHaveLength(0);

@@ -31,7 +31,6 @@ export class OutboxRelay {
   private failures = 0;
   private isLeader = false;
   private storeId: string | undefined;
-  publishedCount = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -145,7 +144,6 @@ export class OutboxRelay {
     await this.db.query('UPDATE outbox SET published_at = now() WHERE position = ANY($1::bigint[])', [
       rows.map((row) => String(row.position)),
     ]);
-    this.publishedCount += rows.length;
     return rows.length;
   }
 

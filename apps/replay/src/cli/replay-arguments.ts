@@ -60,8 +60,6 @@ const OPTIONS: Record<string, OptionSpec> = {
   'dead-letters': { id: { type: 'string' }, stream: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } },
 };
 
-export const COMMAND_NAMES = Object.keys(OPTIONS);
-
 export function parseReplayArguments(argv: readonly string[]): ParsedArguments {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {

@@ -71,7 +71,7 @@ interface DeadLetterRow {
 const COLUMNS = 'id, consumer_group, stream_id, version, position, event_type, error, status, parked_at, resolved_at';
 
 /**
- * The operator's handle on parked events of the live projector's group (CLI now, an admin endpoint later).
+ * The operator's handle on parked events of the live projector's group (the replay CLI and the admin endpoint).
  * Retry re-applies a stream's parked events in version order through the same engine and projections as
  * the projector; skip gives up on one event so the ones parked behind it can be retried.
  */

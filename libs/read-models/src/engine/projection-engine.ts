@@ -246,11 +246,6 @@ export class ProjectionEngine {
   }
 
   /**
-   * An unreadable message has no stream version of its own to be keyed by: each gets the next number of the
-   * 'unreadable' pseudo-stream, so a second one is not lost to the first; a redelivery of the very same bytes
-   * is recognised and not parked twice.
-   */
-  /**
    * An unreadable message keyed by a stream was most likely one of that stream's events: applying the ones
    * after it would build a state that never was. A marker at version 0 holds the stream back, like any parked
    * event, until an operator skips it (then retries the rest) or a rebuild from the store repairs it.
@@ -271,6 +266,11 @@ export class ProjectionEngine {
     state.parkedFrom.set(streamId, 0);
   }
 
+  /**
+   * An unreadable message has no stream version of its own to be keyed by: each gets the next number of the
+   * 'unreadable' pseudo-stream, so a second one is not lost to the first; a redelivery of the very same bytes
+   * is recognised and not parked twice.
+   */
   private async parkUnreadable(tx: QueryRunner, group: string, raw: string, error: string): Promise<void> {
     const body = JSON.stringify({ raw });
     const seen: unknown[] = await tx.query(
