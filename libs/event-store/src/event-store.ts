@@ -5,12 +5,15 @@ import { chainHash } from './hash-chain';
 export type StreamType = 'device' | 'patch';
 
 export const OUTBOX_CHANNEL = 'patchstate_outbox';
+/** The schema version of an event whose writer names none: every event type starts at 1. */
 export const CURRENT_SCHEMA_VERSION = 1;
 
 export interface EventToAppend {
   type: string;
   data: unknown;
   metadata: Omit<EventMetadata, 'schemaVersion'>;
+  /** The shape of `data` (the domain's `schemaVersionOf(type)`); readers upcast older versions. */
+  schemaVersion?: number;
 }
 
 export interface StoredResponse {
@@ -142,7 +145,7 @@ export class PostgresEventStore {
     let prevHash: string | null = current[0]?.last_hash ?? null;
     const prepared = events.map((event, index) => {
       const version = expectedVersion + index + 1;
-      const metadata: EventMetadata = { ...event.metadata, schemaVersion: CURRENT_SCHEMA_VERSION };
+      const metadata: EventMetadata = { ...event.metadata, schemaVersion: event.schemaVersion ?? CURRENT_SCHEMA_VERSION };
       const hash = chainHash(prevHash, { streamId, version, type: event.type, data: event.data, metadata });
       const link = { type: event.type, data: event.data, metadata, version, hash, prevHash };
       prevHash = hash;

@@ -22,6 +22,9 @@ export const GRPC_STATUS_BY_CODE: Record<DomainErrorCode, status> = {
   DEVICE_RETIRED: status.FAILED_PRECONDITION,
   HOTPATCH_NOT_INSTALLED: status.FAILED_PRECONDITION,
   UPDATE_NOT_NEWER: status.FAILED_PRECONDITION,
+  STALE_CHECK_IN: status.FAILED_PRECONDITION,
+  CVE_NOT_IN_CATALOG: status.NOT_FOUND,
+  RELEASE_NOT_FOR_DEVICE: status.FAILED_PRECONDITION,
   // The key is bound to another request: not retryable, and not a malformed argument either.
   IDEMPOTENCY_KEY_REUSED: status.FAILED_PRECONDITION,
   VERSION_CONFLICT: status.ABORTED,

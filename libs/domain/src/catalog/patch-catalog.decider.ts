@@ -1,6 +1,6 @@
 import { DomainError } from '../shared/domain-error';
-import { assertNever } from '../shared/messages';
-import { PatchCatalogCommand, PatchCatalogEvent, PatchState } from './patch';
+import { Command, assertNever } from '../shared/messages';
+import { PatchCatalogCommand, PatchCatalogEvent, PatchDefinition, PatchFieldChange, PatchState } from './patch';
 
 export function decidePatch(command: PatchCatalogCommand, state: PatchState): PatchCatalogEvent[] {
   switch (command.type) {
@@ -11,6 +11,8 @@ export function decidePatch(command: PatchCatalogCommand, state: PatchState): Pa
         });
       }
       return [{ type: 'PatchPublished', data: command.data }];
+    case 'ImportRelease':
+      return importRelease(command, state);
     case 'RevokePatch':
       if (state.status === 'unpublished') {
         throw new DomainError('PATCH_NOT_FOUND', `patch ${command.data.patchId} is not in the catalog`, {
@@ -33,10 +35,45 @@ export function decidePatch(command: PatchCatalogCommand, state: PatchState): Pa
   }
 }
 
+/**
+ * An import says what a release is: a new release is published, the same one again changes nothing, and a
+ * changed one is amended field by field, so the log shows who corrected what and when.
+ */
+function importRelease(command: Command<'ImportRelease', PatchDefinition>, state: PatchState): PatchCatalogEvent[] {
+  if (state.status === 'unpublished') return [{ type: 'PatchPublished', data: command.data }];
+  const changes = changedFields(state.patch, command.data);
+  if (changes.length === 0) return [];
+  return [
+    {
+      type: 'PatchAmended',
+      data: { patchId: command.data.patchId, changes, definition: command.data, amendedAt: command.metadata.occurredAt },
+    },
+  ];
+}
+
+export function changedFields(before: PatchDefinition, after: PatchDefinition): PatchFieldChange[] {
+  const fields = Object.keys(after) as (keyof PatchDefinition)[];
+  return fields
+    .filter((field) => canonical(before[field]) !== canonical(after[field]))
+    .map((field) => ({ field, from: before[field] ?? null, to: after[field] }));
+}
+
+/** Key order and list order carry no meaning in a definition: compare sorted. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return JSON.stringify([...value].map(canonical).sort());
+  if (value !== null && typeof value === 'object') {
+    return JSON.stringify(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
+  }
+  return JSON.stringify(value ?? null);
+}
+
 export function evolvePatch(state: PatchState, event: PatchCatalogEvent): PatchState {
   switch (event.type) {
     case 'PatchPublished':
       return { status: 'published', patch: event.data };
+    case 'PatchAmended':
+      if (state.status === 'unpublished') return state;
+      return { ...state, patch: event.data.definition };
     case 'PatchRevoked':
       if (state.status === 'unpublished') return state;
       return { status: 'revoked', patch: state.patch, revokedAt: event.data.revokedAt, reason: event.data.reason };

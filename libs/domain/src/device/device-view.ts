@@ -1,13 +1,22 @@
-import { PatchDefinition } from '../catalog/patch';
 import { Build } from '../shared/builds';
+import { PatchDefinition, isHotpatchKind } from '../catalog/patch';
+import { buildOnVersionOf } from '../catalog/os-version';
+import { ReleaseCatalog } from '../catalog/release-catalog';
 import { DeviceProfile } from './device-profile';
-import { RegisteredDevice, diskBaselineBuild, pendingCommit, planeBuild, planeCves } from './device';
+import { Plane, RegisteredDevice, diskBaselineBuild, pendingCommit, planeBuild, planeCves } from './device';
 import { Eligibility, deviceEligibility, hotpatchEligibility } from './eligibility';
+import { planeBaselineBuild } from './plane-baseline';
+import { ServicingAssessment, assessServicing } from './servicing-path';
 
 export interface PlaneView {
   build: Build;
+  /** The baseline build the plane sits on (through the catalog when it knows the build). */
   baselineBuild: Build;
+  /** The release the plane runs, and the baseline it sits on; null when the catalog does not know the build. */
+  release: string | null;
+  baselineKb: string | null;
   hotpatches: string[];
+  /** Every CVE fixed by what the plane runs, cumulatively through the catalog. */
   cves: string[];
 }
 
@@ -17,6 +26,7 @@ export interface DeviceView {
   hostname: string;
   profile: DeviceProfile;
   eligibility: Eligibility & { patchId: string | null };
+  servicing: ServicingAssessment;
   memory: PlaneView;
   disk: PlaneView;
   pendingCommit: string[];
@@ -26,45 +36,81 @@ export interface DeviceView {
   pendingRestart: { patchId: string; build: Build; stagedAt: string } | null;
   pendingRemoval: string[];
   retired: boolean;
+  lastSeenAt: string | null;
+}
+
+/** The CVEs a plane is protected against: the catalog's cumulative fixes, or what was recorded when it does not know the build. */
+export function planeProtection(state: RegisteredDevice, plane: Plane, catalog: ReleaseCatalog): string[] {
+  const fixed = catalog.fixedCves(state.profile.product, planeBuild(plane));
+  return fixed === null ? planeCves(plane) : [...fixed].sort();
 }
 
 /**
- * `newestHotpatch` is the newest hotpatch the catalog offers the device's baseline, if any: eligibility is
- * judged for it, or for the device in general when the catalog offers none.
+ * The newest hotpatch the catalog offers the device's baseline, unrevoked first: eligibility is judged for it,
+ * or for the device in general when the catalog offers none.
  */
-export function describeDevice(
-  state: RegisteredDevice,
-  newestHotpatch: { patch: PatchDefinition; revoked: boolean } | null,
-): DeviceView {
+export function offeredHotpatch(state: RegisteredDevice, catalog: ReleaseCatalog): { patch: PatchDefinition; revoked: boolean } | null {
+  const running = planeBuild(state.memory);
+  const baseline = planeBaselineBuild(state.memory.baselineBuild, state.profile.product, catalog);
+  const offers = catalog
+    .entries()
+    .filter((e) => isHotpatchKind(e.patch.kind) && catalog.baselineBuildOf(e.patch, running) === baseline)
+    .sort((a, b) => Number(a.revoked) - Number(b.revoked) || revision(b.patch, running) - revision(a.patch, running));
+  return offers[0] ?? null;
+}
+
+function revision(patch: PatchDefinition, deviceBuild: Build): number {
+  const build = buildOnVersionOf(patch.builds, deviceBuild);
+  return build === null ? -1 : Number(build.split('.')[1]);
+}
+
+export function describeDevice(state: RegisteredDevice, catalog: ReleaseCatalog): DeviceView {
+  const running = planeBuild(state.memory);
   const subject = {
     profile: state.profile,
-    runningBaselineBuild: state.memory.baselineBuild,
-    diskBaselineBuild: diskBaselineBuild(state),
+    runningBaselineBuild: planeBaselineBuild(state.memory.baselineBuild, state.profile.product, catalog),
+    diskBaselineBuild: planeBaselineBuild(diskBaselineBuild(state), state.profile.product, catalog),
     retired: state.status === 'retired',
   };
-  const eligibility = newestHotpatch
-    ? { ...hotpatchEligibility(subject, newestHotpatch.patch, newestHotpatch.revoked), patchId: newestHotpatch.patch.patchId }
+  const offer = offeredHotpatch(state, catalog);
+  const eligibility = offer
+    ? {
+        ...hotpatchEligibility(
+          subject,
+          { definition: offer.patch, build: buildOnVersionOf(offer.patch.builds, running), baselineBuild: catalog.baselineBuildOf(offer.patch, running) },
+          offer.revoked,
+        ),
+        patchId: offer.patch.patchId,
+      }
     : { ...deviceEligibility(subject), patchId: null };
-  const plane = (p: RegisteredDevice['memory']): PlaneView => ({
-    build: planeBuild(p),
-    baselineBuild: p.baselineBuild,
-    hotpatches: p.hotpatches.map((h) => h.patchId),
-    cves: planeCves(p),
-  });
+  const plane = (p: Plane): PlaneView => {
+    const resolved = catalog.resolve(state.profile.product, planeBuild(p));
+    return {
+      build: planeBuild(p),
+      baselineBuild: planeBaselineBuild(p.baselineBuild, state.profile.product, catalog),
+      release: resolved?.release.patchId ?? null,
+      baselineKb: resolved?.baseline?.patchId ?? null,
+      hotpatches: p.hotpatches.map((h) => h.patchId),
+      cves: planeProtection(state, p, catalog),
+    };
+  };
+  const waiting = pendingCommit(state);
   return {
     deviceId: state.deviceId,
     hostname: state.hostname,
     profile: state.profile,
     eligibility,
+    servicing: assessServicing(state, catalog),
     memory: plane(state.memory),
     disk: plane(state.disk),
-    pendingCommit: pendingCommit(state),
-    pendingCommitSince: oldest(state.memory.hotpatches.filter((h) => pendingCommit(state).includes(h.patchId)).map((h) => h.appliedAt)),
+    pendingCommit: waiting,
+    pendingCommitSince: oldest(state.memory.hotpatches.filter((h) => waiting.includes(h.patchId)).map((h) => h.appliedAt)),
     pendingRestart: state.pendingRestart
       ? { patchId: state.pendingRestart.patchId, build: state.pendingRestart.build, stagedAt: state.pendingRestart.stagedAt }
       : null,
     pendingRemoval: state.pendingRemoval,
     retired: state.status === 'retired',
+    lastSeenAt: state.lastSeenAt ?? null,
   };
 }
 

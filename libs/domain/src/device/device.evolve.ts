@@ -1,5 +1,6 @@
 import { assertNever } from '../shared/messages';
-import { DeviceEvent, DeviceState, InstalledHotpatch, Plane, diskAfterReboot } from './device';
+import { compareBuilds } from '../shared/builds';
+import { DeviceCheckedIn, DeviceEvent, DeviceState, InstalledHotpatch, Plane, RegisteredDevice, diskAfterReboot, planeBuild } from './device';
 
 /** Folds one recorded fact into the device's state. Never throws on history: history already happened. */
 export function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceState {
@@ -16,6 +17,9 @@ export function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceStat
       pendingRestart: null,
       pendingRemoval: [],
       retiredAt: null,
+      osUpgradedAt: null,
+      hotpatchFailure: null,
+      lastSeenAt: null,
     };
   }
   if (state.status === 'unregistered') return state;
@@ -30,11 +34,17 @@ export function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceStat
         ...state,
         memory: { ...state.memory, hotpatches: [...state.memory.hotpatches.filter((h) => h.patchId !== patchId), applied] },
         pendingRemoval: state.pendingRemoval.filter((id) => id !== patchId),
+        hotpatchFailure: null,
       };
     }
     case 'HotpatchRejected':
-    case 'HotpatchFailed':
       return state;
+    case 'HotpatchFailed': {
+      const { patchId, errorCode, failedAt } = event.data;
+      return { ...state, hotpatchFailure: { patchId, errorCode, failedAt } };
+    }
+    case 'DeviceCheckedIn':
+      return checkedIn(state, event.data);
     case 'DeviceRebooted': {
       const { activated, committed, removed } = event.data;
       if (activated !== null) {
@@ -73,6 +83,24 @@ export function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceStat
     default:
       return assertNever(event);
   }
+}
+
+/** A new build reported means the device runs it in both planes now; the same build only says it was seen. */
+function checkedIn(state: RegisteredDevice, data: DeviceCheckedIn['data']): RegisteredDevice {
+  const seen = { ...state, lastSeenAt: data.checkedInAt };
+  if (data.build === planeBuild(state.memory) && data.build === planeBuild(state.disk)) return seen;
+  const plane: Plane = { baselineBuild: data.build, baselinePatchId: null, baselineCves: [], hotpatches: [] };
+  const staged = state.pendingRestart;
+  return {
+    ...seen,
+    profile: { ...state.profile, build: data.build },
+    memory: plane,
+    disk: plane,
+    // The staged update took effect if the device now runs it or anything newer.
+    pendingRestart: staged !== null && compareBuilds(data.build, staged.build) < 0 ? staged : null,
+    pendingRemoval: [],
+    osUpgradedAt: data.osUpgraded ? data.checkedInAt : (state.osUpgradedAt ?? null),
+  };
 }
 
 export function foldDevice(events: readonly DeviceEvent[], from: DeviceState): DeviceState {

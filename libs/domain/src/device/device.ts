@@ -21,9 +21,12 @@ export interface Plane {
   hotpatches: InstalledHotpatch[];
 }
 
+/** The kinds of release a device installs on disk, to take effect at the next restart. */
+export type RestartUpdateKind = Extract<PatchKind, 'baseline' | 'lcu' | 'oob-lcu'>;
+
 export interface StagedUpdate {
   patchId: string;
-  kind: Extract<PatchKind, 'baseline' | 'cumulative'>;
+  kind: RestartUpdateKind;
   build: Build;
   cves: string[];
   stagedAt: string;
@@ -43,6 +46,12 @@ export type DeviceState =
       /** Reverted hotpatches that have left memory but stay on disk until the next reboot. */
       pendingRemoval: string[];
       retiredAt: string | null;
+      /** When the device last reported a new OS version (24H2 to 25H2, say): off the hotpatch train until a newer baseline. */
+      osUpgradedAt?: string | null;
+      /** The last hotpatch failure since a hotpatch last applied: the device falls back to the LCU until its next baseline. */
+      hotpatchFailure?: { patchId: string; errorCode: string; failedAt: string } | null;
+      /** When the device's agent last checked in. */
+      lastSeenAt?: string | null;
     };
 
 export type RegisteredDevice = Exclude<DeviceState, { status: 'unregistered' }>;
@@ -63,6 +72,8 @@ export type StageUpdate = Command<'StageUpdate', { deviceId: string; patchId: st
 export type RevertHotpatch = Command<'RevertHotpatch', { deviceId: string; patchId: string }>;
 export type ReportHotpatchFailure = Command<'ReportHotpatchFailure', { deviceId: string; patchId: string; errorCode: string }>;
 export type RetireDevice = Command<'RetireDevice', { deviceId: string; reason: string | null }>;
+/** The device's agent reports the build it runs (what `winver` shows), at the command's occurredAt. */
+export type CheckInDevice = Command<'CheckInDevice', { deviceId: string; build: Build }>;
 
 export type DeviceCommand =
   | RegisterDevice
@@ -72,7 +83,8 @@ export type DeviceCommand =
   | StageUpdate
   | RevertHotpatch
   | ReportHotpatchFailure
-  | RetireDevice;
+  | RetireDevice
+  | CheckInDevice;
 
 /** Commands that name a catalog patch: the shell loads that patch's stream before deciding. */
 export function patchIdOf(command: DeviceCommand): string | null {
@@ -86,6 +98,7 @@ export function patchIdOf(command: DeviceCommand): string | null {
     case 'ReportDeviceProfile':
     case 'CommitOnReboot':
     case 'RetireDevice':
+    case 'CheckInDevice':
       return null;
     default:
       return assertNeverCommand(command);
@@ -155,6 +168,14 @@ export type HotpatchFailed = Event<
   { deviceId: string; patchId: string; errorCode: string; failedAt: string }
 >;
 export type DeviceRetired = Event<'DeviceRetired', { deviceId: string; reason: string | null; retiredAt: string }>;
+/**
+ * The device reported the build it runs. A new build means it moved (a reboot into an update, or an OS
+ * upgrade): both planes run it now. `osUpgraded`: the build is on another OS version than before.
+ */
+export type DeviceCheckedIn = Event<
+  'DeviceCheckedIn',
+  { deviceId: string; build: Build; previousBuild: Build; osUpgraded: boolean; checkedInAt: string }
+>;
 
 export type DeviceEvent =
   | DeviceRegistered
@@ -165,7 +186,8 @@ export type DeviceEvent =
   | UpdateStaged
   | HotpatchReverted
   | HotpatchFailed
-  | DeviceRetired;
+  | DeviceRetired
+  | DeviceCheckedIn;
 
 export const DEVICE_EVENT_TYPES: readonly DeviceEvent['type'][] = [
   'DeviceRegistered',
@@ -177,6 +199,7 @@ export const DEVICE_EVENT_TYPES: readonly DeviceEvent['type'][] = [
   'HotpatchReverted',
   'HotpatchFailed',
   'DeviceRetired',
+  'DeviceCheckedIn',
 ];
 
 // Derived views of the two planes -----------------------------------------------------------------------

@@ -14,6 +14,11 @@ export const INELIGIBILITY_REASONS = [
   'BASELINE_MISMATCH',
   'PATCH_REVOKED',
   'DEVICE_RETIRED',
+  // The release catalog: the device's OS version has no build of the release; the device's build is unknown
+  // to the catalog (so its baseline cannot be told); it moved to another OS version outside a baseline month.
+  'OS_VERSION_NOT_SUPPORTED',
+  'UNKNOWN_BUILD',
+  'OS_UPGRADED_OUTSIDE_BASELINE',
 ] as const;
 export type IneligibilityReason = (typeof INELIGIBILITY_REASONS)[number];
 
@@ -23,8 +28,10 @@ const HOTPATCH_EDITIONS: Record<DeviceProfile['product'], readonly Edition[]> = 
   'windows-server-2025': ['datacenter-azure-edition', 'standard', 'datacenter'],
 };
 
-/** 24H2 (build 26100) is the first Windows 11 and the Server 2025 build line that can hotpatch. */
-/** Windows Server 2025 hotpatches through Azure Arc from build 26100.1742 on. */
+/**
+ * 24H2 (build 26100) is the first Windows 11 and the Server 2025 build line that can hotpatch; Windows Server
+ * 2025 hotpatches through Azure Arc from build 26100.1742 on.
+ */
 const MINIMUM_BUILD: Record<DeviceProfile['product'], Build> = {
   'windows-11': '26100.1',
   'windows-server-2022': '20348.1',
@@ -38,6 +45,17 @@ export interface EligibilitySubject {
   /** The baseline on disk, which is ahead of the running one while a staged baseline waits for a restart. */
   diskBaselineBuild: Build;
   retired: boolean;
+  /** Whether the catalog knows what the device runs; an unknown build that matches no baseline says so. */
+  buildKnown?: boolean;
+  /** The device changed OS version after its baseline was released: no hotpatch until its next baseline. */
+  osUpgradedSinceBaseline?: boolean;
+}
+
+/** A hotpatch as it concerns one device: its build and its baseline's build on the device's OS version. */
+export interface HotpatchForDevice {
+  definition: PatchDefinition;
+  build: Build | null;
+  baselineBuild: Build | null;
 }
 
 export interface Eligibility {
@@ -53,21 +71,21 @@ export function deviceEligibility(subject: EligibilitySubject): Eligibility {
 /** Every reason a device cannot take a hotpatch, all at once, in the order of INELIGIBILITY_REASONS. */
 export function hotpatchEligibility(
   subject: EligibilitySubject,
-  patch: PatchDefinition,
+  hotpatch: HotpatchForDevice,
   patchRevoked: boolean,
 ): Eligibility {
   const reasons = new Set(deviceReasons(subject));
   const { profile } = subject;
+  const { definition: patch, baselineBuild: baseline } = hotpatch;
   if (!patch.architectures.includes(profile.architecture)) reasons.add('ARCHITECTURE_NOT_SUPPORTED');
-  if (patch.products !== null && !patch.products.includes(profile.product)) reasons.add('PRODUCT_NOT_SUPPORTED');
-  const baseline = patch.baselineBuild;
-  if (
-    baseline === null ||
-    compareBuilds(subject.runningBaselineBuild, baseline) !== 0 ||
-    compareBuilds(subject.diskBaselineBuild, baseline) !== 0
-  ) {
-    reasons.add('BASELINE_MISMATCH');
-  }
+  if (!patch.products.includes(profile.product)) reasons.add('PRODUCT_NOT_SUPPORTED');
+  if (hotpatch.build === null) reasons.add('OS_VERSION_NOT_SUPPORTED');
+  const matches =
+    baseline !== null &&
+    compareBuilds(subject.runningBaselineBuild, baseline) === 0 &&
+    compareBuilds(subject.diskBaselineBuild, baseline) === 0;
+  if (!matches) reasons.add(subject.buildKnown === false ? 'UNKNOWN_BUILD' : 'BASELINE_MISMATCH');
+  if (subject.osUpgradedSinceBaseline === true) reasons.add('OS_UPGRADED_OUTSIDE_BASELINE');
   if (patchRevoked) reasons.add('PATCH_REVOKED');
   return toEligibility([...reasons]);
 }

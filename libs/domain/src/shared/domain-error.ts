@@ -19,6 +19,10 @@ export type DomainErrorCode =
   | 'VERSION_CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'PROJECTION_BEHIND'
+  // The release catalog: a CVE no release fixes, a release that does not cover the device, a late check-in.
+  | 'CVE_NOT_IN_CATALOG'
+  | 'RELEASE_NOT_FOR_DEVICE'
+  | 'STALE_CHECK_IN'
   // Access: not business rules, but part of the same error contract clients handle.
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'

@@ -1,0 +1,47 @@
+import { isPlainObject } from '../shared/validation';
+import { DEVICE_EVENT_TYPES, DeviceEvent, DeviceRebooted, RestartUpdateKind, UpdateStaged } from './device';
+
+/** The schema version each device event type is written at now. Only raise one with an upcaster below. */
+export const DEVICE_EVENT_SCHEMA_VERSIONS: Record<DeviceEvent['type'], number> = {
+  DeviceRegistered: 1,
+  DeviceProfileReported: 1,
+  HotpatchApplied: 1,
+  HotpatchRejected: 1,
+  // 2: the restart update kinds became the catalog's (lcu, oob-lcu); version 1 said `cumulative` for an LCU.
+  DeviceRebooted: 2,
+  UpdateStaged: 2,
+  HotpatchReverted: 1,
+  HotpatchFailed: 1,
+  DeviceRetired: 1,
+  DeviceCheckedIn: 1,
+};
+
+/** A version-1 restart update kind as the catalog names it now. */
+function upcastKind(kind: string): RestartUpdateKind {
+  return kind === 'cumulative' ? 'lcu' : (kind as RestartUpdateKind);
+}
+
+/**
+ * Reads a stored device event as the current domain type: checks the type and upcasts older schema versions.
+ * Throws on an unknown type or a version newer than this code knows.
+ */
+export function toDeviceEvent(stored: { type: string; schemaVersion: number; data: unknown }): DeviceEvent {
+  const { type, schemaVersion, data } = stored;
+  if (!(DEVICE_EVENT_TYPES as readonly string[]).includes(type) || !isPlainObject(data)) {
+    throw new Error(`not a device event: ${type}`);
+  }
+  const current = DEVICE_EVENT_SCHEMA_VERSIONS[type as DeviceEvent['type']];
+  if (schemaVersion > current || schemaVersion < 1) {
+    throw new Error(`${type} schema version ${schemaVersion} is not known to this code (newest: ${current})`);
+  }
+  if (schemaVersion === 1 && type === 'UpdateStaged') {
+    const staged = data as UpdateStaged['data'];
+    return { type, data: { ...staged, kind: upcastKind(staged.kind) } };
+  }
+  if (schemaVersion === 1 && type === 'DeviceRebooted') {
+    const rebooted = data as DeviceRebooted['data'];
+    const activated = rebooted.activated && { ...rebooted.activated, kind: upcastKind(rebooted.activated.kind) };
+    return { type, data: { ...rebooted, activated } };
+  }
+  return { type, data } as DeviceEvent;
+}

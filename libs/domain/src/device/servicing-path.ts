@@ -1,0 +1,137 @@
+import { Build } from '../shared/builds';
+import { PatchDefinition, isHotpatchKind, CUMULATIVE_KINDS } from '../catalog/patch';
+import { buildOnVersionOf } from '../catalog/os-version';
+import { CatalogSubject, ReleaseCatalog, ResolvedBuild } from '../catalog/release-catalog';
+import { RegisteredDevice, diskBaselineBuild, pendingCommit, planeBuild } from './device';
+import { IneligibilityReason, deviceEligibility } from './eligibility';
+
+export const SERVICING_PATHS = ['hotpatch', 'lcu', 'ineligible', 'unknown-build'] as const;
+/**
+ * hotpatch: on the current baseline train. lcu: off the train, gets the monthly cumulative update (restart)
+ * until its next baseline. ineligible: cannot hotpatch at all. unknown-build: the catalog does not know what
+ * it runs, so nothing is claimed about it.
+ */
+export type ServicingPath = (typeof SERVICING_PATHS)[number];
+
+/** Why a device that could hotpatch is on the LCU path. Stable codes: only add, never rename. */
+export const OFF_TRAIN_REASONS = [
+  'MISSED_BASELINE',
+  'CUMULATIVE_UPDATE_INSTALLED',
+  'OS_UPGRADED_OUTSIDE_BASELINE',
+  'HOTPATCH_FAILED',
+] as const;
+export type OffTrainReason = (typeof OFF_TRAIN_REASONS)[number];
+
+export interface ServicingAssessment {
+  path: ServicingPath;
+  reasons: (IneligibilityReason | OffTrainReason | 'UNKNOWN_BUILD')[];
+  /** The release running in memory, through the catalog. */
+  release: { patchId: string; kind: PatchDefinition['kind'] } | null;
+  baselineKb: string | null;
+  /** The newest release the device's path offers it, with its build on the device's OS version. */
+  offered: { patchId: string; build: Build } | null;
+  /** Runs what its path offers, with nothing waiting for a reboot. */
+  upToDate: boolean;
+  /** On the LCU path: the baseline that brings it back (its KB once the catalog has it, else the month expected). */
+  nextBaseline: { patchId: string | null; expectedMonth: string } | null;
+}
+
+/** Baseline months of the planned quarterly cycle; an unplanned baseline in the catalog counts all the same. */
+const BASELINE_MONTHS = [1, 4, 7, 10];
+
+/**
+ * Where the device stands in Windows servicing, judged against the catalog: which release it runs, whether it
+ * is on the hotpatch train, and whether it runs the newest release its path offers. Pure.
+ */
+export function assessServicing(state: RegisteredDevice, catalog: ReleaseCatalog): ServicingAssessment {
+  const build = planeBuild(state.memory);
+  const subject: CatalogSubject = { product: state.profile.product, architecture: state.profile.architecture, build };
+  const resolved = catalog.resolve(subject.product, build);
+  const release = resolved && { patchId: resolved.release.patchId, kind: resolved.release.kind };
+  const baselineKb = resolved?.baseline?.patchId ?? null;
+  const general = deviceEligibility({
+    profile: state.profile,
+    runningBaselineBuild: state.memory.baselineBuild,
+    diskBaselineBuild: diskBaselineBuild(state),
+    retired: state.status === 'retired',
+  });
+  const settled = pendingCommit(state).length === 0 && state.pendingRestart === null;
+  const offer = (patch: PatchDefinition | null) => {
+    const offeredBuild = patch && buildOnVersionOf(patch.builds, build);
+    return patch && offeredBuild ? { patchId: patch.patchId, build: offeredBuild } : null;
+  };
+  const lcuOffer = offer(catalog.newest(subject, (p) => CUMULATIVE_KINDS.includes(p.kind)));
+  if (resolved === null) {
+    return { path: 'unknown-build', reasons: ['UNKNOWN_BUILD'], release, baselineKb, offered: null, upToDate: false, nextBaseline: null };
+  }
+  const runs = (offered: { build: Build } | null) => settled && offered !== null && offered.build === build;
+  const offTrain = offTrainReasons(state, resolved, catalog, subject);
+  if (!general.eligible || offTrain.length > 0) {
+    const path = general.eligible ? 'lcu' : 'ineligible';
+    return {
+      path,
+      reasons: general.eligible ? offTrain : general.reasons,
+      release,
+      baselineKb,
+      offered: lcuOffer,
+      upToDate: runs(lcuOffer),
+      nextBaseline: path === 'lcu' ? nextBaseline(catalog, subject, resolved) : null,
+    };
+  }
+  const current = catalog.newestBaseline(subject);
+  const onCurrent = current === null || current.patchId === baselineKb;
+  const hotpatchOffer = onCurrent
+    ? offer(catalog.newest(subject, (p) => isHotpatchKind(p.kind) && current !== null && catalog.baselineOf(p)?.patchId === current.patchId))
+    : null;
+  const offered = hotpatchOffer ?? offer(current) ?? offer(resolved.baseline);
+  return { path: 'hotpatch', reasons: [], release, baselineKb, offered, upToDate: runs(offered), nextBaseline: null };
+}
+
+function offTrainReasons(
+  state: RegisteredDevice,
+  resolved: ResolvedBuild,
+  catalog: ReleaseCatalog,
+  subject: CatalogSubject,
+): OffTrainReason[] {
+  const reasons: OffTrainReason[] = [];
+  const baseline = resolved.baseline;
+  if (baseline === null) {
+    reasons.push('CUMULATIVE_UPDATE_INSTALLED');
+  } else {
+    // A device may still take the newest baseline until a hotpatch on it ships; after that it has missed it.
+    const current = catalog.newestBaseline(subject);
+    const missed =
+      current !== null &&
+      current.patchId !== baseline.patchId &&
+      Date.parse(current.releasedAt) > Date.parse(baseline.releasedAt) &&
+      catalog.newest(subject, (p) => isHotpatchKind(p.kind) && catalog.baselineOf(p)?.patchId === current.patchId) !== null;
+    if (missed) reasons.push('MISSED_BASELINE');
+  }
+  const sinceBaseline = (at: string | null | undefined) =>
+    at != null && (baseline === null || Date.parse(baseline.releasedAt) <= Date.parse(at));
+  if (sinceBaseline(state.osUpgradedAt)) reasons.push('OS_UPGRADED_OUTSIDE_BASELINE');
+  if (sinceBaseline(state.hotpatchFailure?.failedAt)) reasons.push('HOTPATCH_FAILED');
+  return reasons;
+}
+
+function nextBaseline(catalog: ReleaseCatalog, subject: CatalogSubject, resolved: ResolvedBuild): ServicingAssessment['nextBaseline'] {
+  const current = catalog.newestBaseline(subject);
+  // Off the train since the newer of what it runs and the newest baseline it did not take.
+  const since = [resolved.release.releasedAt, current?.releasedAt ?? resolved.release.releasedAt].sort(
+    (a, b) => Date.parse(b) - Date.parse(a),
+  )[0];
+  const known = catalog.baselineAfter(subject, since);
+  return { patchId: known?.patchId ?? null, expectedMonth: known ? known.releasedAt.slice(0, 7) : nextBaselineMonth(since) };
+}
+
+export function nextBaselineMonth(after: string): string {
+  const date = new Date(after);
+  let year = date.getUTCFullYear();
+  const month = date.getUTCMonth() + 1;
+  let next = BASELINE_MONTHS.find((m) => m > month);
+  if (next === undefined) {
+    next = BASELINE_MONTHS[0];
+    year += 1;
+  }
+  return `${year}-${String(next).padStart(2, '0')}`;
+}
