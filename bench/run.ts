@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 
   await run({
     type: 'PublishPatch',
-    data: { patchId: 'KB5052093', kind: 'hotpatch', build: '26100.3032', baselineBuild: '26100.2894', releasedAt: '2025-02-11T18:00:00Z', architectures: ['x64'], products: null, cves: ['CVE-2025-21418'], supersedes: [] },
+    data: { patchId: 'KB5052093', kind: 'hotpatch', builds: { '24H2': '26100.3032' }, baselineKb: null, baselineBuilds: { '24H2': '26100.2894' }, releasedAt: '2025-02-11T18:00:00Z', architectures: ['x64'], products: ['windows-11'], cves: ['CVE-2025-21418'], supersedes: [], replaces: [] },
   });
   const ids = Array.from({ length: DEVICES }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
   const profile = { product: 'windows-11', edition: 'enterprise', architecture: 'x64', build: '26100.2894', vbs: 'running', chpeDisabled: false, hotpatchEnabled: true } as const;

@@ -40,3 +40,8 @@ export function describeOutcome(result: AppendResult): StoredResponse {
     },
   };
 }
+
+/** The answer to a command that changed nothing: the stream as it is. */
+export function describeUnchanged(streamId: string, version: number): StoredResponse {
+  return { statusCode: 200, body: { streamId, version, position: null, events: [] } };
+}

@@ -18,9 +18,13 @@ import {
   initialPatchState,
   patchIdOf,
   patchStreamId,
+  schemaVersionOf,
+  toDeviceEvent,
+  toPatchCatalogEvent,
 } from '@patchstate/domain';
 import { AppendResult, IdempotencyKeyTaken, PostgresEventStore, StoredResponse, StreamType } from '@patchstate/event-store';
-import { describeOutcome } from './command-outcome';
+import { describeOutcome, describeUnchanged } from './command-outcome';
+import { ReleaseCatalogCache } from './release-catalog-cache';
 
 export interface ExecutionOptions {
   /** From `If-Match`: the caller insists on this version, so a conflict is theirs to resolve (412). */
@@ -59,7 +63,11 @@ const MAX_ATTEMPTS = 20;
  */
 @CommandHandler(ExecuteCommand)
 export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, CommandResult> {
-  constructor(@Inject(PostgresEventStore) private readonly store: PostgresEventStore) {}
+  private readonly catalog: ReleaseCatalogCache;
+
+  constructor(@Inject(PostgresEventStore) private readonly store: PostgresEventStore) {
+    this.catalog = new ReleaseCatalogCache(store);
+  }
 
   async execute({ command, options: requested }: ExecuteCommand): Promise<CommandResult> {
     const options = scopeIdempotencyKey(requested, command);
@@ -96,11 +104,18 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
         actualVersion: version,
       });
     }
+    // A command that changes nothing (re-importing a known release) appends nothing and says so.
+    if (events.length === 0) return { response: describeUnchanged(streamId, version), append: null, replayed: false };
     const { result, response } = await this.store.append(
       streamId,
       streamType,
       version,
-      events.map((event) => ({ type: event.type, data: event.data, metadata: eventMetadata(command) })),
+      events.map((event) => ({
+        type: event.type,
+        data: event.data,
+        metadata: eventMetadata(command),
+        schemaVersion: schemaVersionOf(event.type),
+      })),
       idempotency && { ...idempotency, respond: describeOutcome },
     );
     return { response: response ?? describeOutcome(result), append: result, replayed: false };
@@ -124,22 +139,23 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
     version: number;
     events: (DeviceEvent | PatchCatalogEvent)[];
   }> {
-    if (command.type === 'PublishPatch' || command.type === 'RevokePatch') {
+    if (command.type === 'PublishPatch' || command.type === 'ImportRelease' || command.type === 'RevokePatch') {
       const streamId = patchStreamId(command.data.patchId);
       const { state, version } = await this.loadPatch(command.data.patchId);
       return { streamId, streamType: 'patch', version, events: decidePatch(command, state) };
     }
     const streamId = deviceStreamId(command.data.deviceId);
     const stream = await this.store.readStream(streamId);
-    const state = stream.events.reduce((s, e) => evolveDevice(s, e as unknown as DeviceEvent), initialDeviceState);
+    const state = stream.events.reduce((s, e) => evolveDevice(s, toDeviceEvent(stored(e))), initialDeviceState);
     const patchId = patchIdOf(command);
     const patch = patchId === null ? null : (await this.loadPatch(patchId)).state;
-    return { streamId, streamType: 'device', version: stream.version, events: decideDevice(command, state, patch) };
+    const catalog = await this.catalog.current();
+    return { streamId, streamType: 'device', version: stream.version, events: decideDevice(command, state, patch, catalog) };
   }
 
   private async loadPatch(patchId: string): Promise<{ state: PatchState; version: number }> {
     const stream = await this.store.readStream(patchStreamId(patchId));
-    const state = stream.events.reduce((s, e) => evolvePatch(s, e as unknown as PatchCatalogEvent), initialPatchState);
+    const state = stream.events.reduce((s, e) => evolvePatch(s, toPatchCatalogEvent(stored(e))), initialPatchState);
     return { state, version: stream.version };
   }
 }
@@ -155,6 +171,10 @@ function scopeIdempotencyKey(options: ExecutionOptions, command: AnyCommand): Ex
   if (!options.idempotency) return options;
   const key = `${command.metadata.actor.id}${KEY_SCOPE_SEPARATOR}${options.idempotency.key}`;
   return { ...options, idempotency: { ...options.idempotency, key } };
+}
+
+function stored(event: RecordedEvent): { type: string; schemaVersion: number; data: unknown } {
+  return { type: event.type, schemaVersion: event.metadata.schemaVersion, data: event.data };
 }
 
 function eventMetadata(command: AnyCommand): Omit<RecordedEvent['metadata'], 'schemaVersion'> {

@@ -99,6 +99,18 @@ export class PostgresEventStore {
   }
 
   /**
+   * Every event of one stream type after a position, in position order: positions are handed out in commit
+   * order, so a reader that remembers the last position it saw misses nothing by asking for what follows.
+   */
+  async readByStreamType(streamType: StreamType, afterPosition = '0'): Promise<RecordedEvent[]> {
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_type = $1 AND position > $2 ORDER BY position`,
+      [streamType, afterPosition],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  /**
    * Appends events when the stream is still at `expectedVersion`; otherwise throws VERSION_CONFLICT and
    * writes nothing. With an idempotency record, the response is stored in the same transaction.
    */

@@ -1,19 +1,19 @@
 import { DataSource } from 'typeorm';
 import {
-  DeviceEvent,
   DeviceState,
   DeviceView,
   PatchCatalogEvent,
-  PatchDefinition,
   PatchState,
   PlaneView,
-  compareBuilds,
+  ReleaseCatalog,
   describeDevice,
   deviceStreamId,
   evolveDevice,
   evolvePatch,
   initialDeviceState,
   initialPatchState,
+  toDeviceEvent,
+  toPatchCatalogEvent,
 } from '@patchstate/domain';
 import { EVENT_COLUMNS, toRecordedEvent } from '@patchstate/event-store';
 import { CommandOutcome, ReplayContext } from '../replay-context';
@@ -77,7 +77,7 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
     );
     for (const row of rows) {
       const event = toRecordedEvent(row);
-      state = evolveDevice(state, { type: event.type, data: event.data } as DeviceEvent);
+      state = evolveDevice(state, toDeviceEvent({ type: event.type, schemaVersion: event.metadata.schemaVersion, data: event.data }));
       if (state.status === 'unregistered') continue;
       const step: DeviceStep = {
         version: event.version,
@@ -88,7 +88,7 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
         actor: { id: event.metadata.actor.id, role: event.metadata.actor.role },
         correlationId: event.metadata.correlationId,
         data: event.data,
-        device: describeDevice(state, catalog.newestHotpatchAsOf(state.memory.baselineBuild, event.metadata.recordedAt)),
+        device: describeDevice(state, catalog.catalogAsOf(event.metadata.recordedAt)),
       };
       count += 1;
       if (options.collectSteps) steps.push(step);
@@ -107,7 +107,7 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
   // The catalog of the final view: as of --until, as of the last event shown with --to-version, or now.
   const asOf = options.until?.toISOString() ?? (options.toVersion !== undefined ? last.recordedAt : null);
   const final = {
-    ...describeDevice(state, catalog.newestHotpatchAsOf(state.memory.baselineBuild, asOf)),
+    ...describeDevice(state, catalog.catalogAsOf(asOf)),
     version: last.version,
     position: last.position,
     updatedAt: last.recordedAt,
@@ -135,6 +135,7 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
  */
 export class PatchCatalogTimeline {
   private cache: { upTo: number; patches: Map<string, PatchState> } | null = null;
+  private folded: { upTo: number; catalog: ReleaseCatalog } | null = null;
 
   private constructor(private readonly events: { recordedAt: number; streamId: string; event: PatchCatalogEvent }[]) {}
 
@@ -153,27 +154,19 @@ export class PatchCatalogTimeline {
       rows.map((row) => ({
         recordedAt: new Date(row.recorded_at).getTime(),
         streamId: row.stream_id,
-        event: { type: row.type, data: row.data } as PatchCatalogEvent,
+        event: toPatchCatalogEvent({ type: row.type, schemaVersion: row.metadata.schemaVersion, data: row.data }),
       })),
     );
   }
 
-  /** The newest hotpatch offered to `baselineBuild` (unrevoked first), as the catalog stood at `asOf` (null: all). */
-  newestHotpatchAsOf(baselineBuild: string, asOf: string | null): { patch: PatchDefinition; revoked: boolean } | null {
+  /** The release catalog as it stood at `asOf` (null: all of it). */
+  catalogAsOf(asOf: string | null): ReleaseCatalog {
     const time = asOf === null ? Number.POSITIVE_INFINITY : Date.parse(asOf);
-    let offered: { patch: PatchDefinition; revoked: boolean } | null = null;
-    for (const state of this.catalogAt(time).values()) {
-      if (state.status === 'unpublished' || state.patch.kind !== 'hotpatch' || state.patch.baselineBuild !== baselineBuild) continue;
-      const candidate = { patch: state.patch, revoked: state.status === 'revoked' };
-      if (
-        offered === null ||
-        Number(candidate.revoked) - Number(offered.revoked) < 0 ||
-        (candidate.revoked === offered.revoked && compareBuilds(candidate.patch.build, offered.patch.build) > 0)
-      ) {
-        offered = candidate;
-      }
-    }
-    return offered;
+    const patches = this.catalogAt(time);
+    const upTo = this.cache?.upTo ?? 0;
+    // The same number of events folded is the same catalog: events are in recorded order.
+    if (this.folded?.upTo !== upTo) this.folded = { upTo, catalog: ReleaseCatalog.fromStates([...patches.values()]) };
+    return this.folded.catalog;
   }
 
   private catalogAt(time: number): Map<string, PatchState> {
@@ -201,15 +194,19 @@ function describeStep(step: DeviceStep): string[] {
 
 function describePlanes(device: DeviceView): string[] {
   const plane = (name: string, p: PlaneView) =>
-    `    ${name} ${p.build.padEnd(12)} baseline ${p.baselineBuild.padEnd(12)} hotpatches ${list(p.hotpatches)}  cves ${p.cves.length}`;
+    `    ${name} ${p.build.padEnd(12)} ${(p.release ?? 'unknown build').padEnd(13)} baseline ${(p.baselineKb ?? p.baselineBuild).padEnd(12)} hotpatches ${list(p.hotpatches)}  cves ${p.cves.length}`;
   const eligibility = device.eligibility.eligible
     ? `eligible${device.eligibility.patchId ? ` for ${device.eligibility.patchId}` : ''}`
     : `not eligible${device.eligibility.patchId ? ` for ${device.eligibility.patchId}` : ''}: ${device.eligibility.reasons.join(', ')}`;
+  const { servicing } = device;
   const restart = device.pendingRestart ? `${device.pendingRestart.patchId} (${device.pendingRestart.build})` : '-';
   return [
     plane('memory', device.memory),
     plane('disk  ', device.disk),
     `    pending commit ${list(device.pendingCommit)}  pending restart ${restart}  ${eligibility}${device.retired ? '  RETIRED' : ''}`,
+    `    servicing path ${servicing.path}${servicing.reasons.length > 0 ? ` (${servicing.reasons.join(', ')})` : ''}  ${
+      servicing.upToDate ? 'up to date' : `offered ${servicing.offered?.patchId ?? '-'}`
+    }${servicing.nextBaseline ? `  back at baseline ${servicing.nextBaseline.patchId ?? servicing.nextBaseline.expectedMonth}` : ''}`,
   ];
 }
 

@@ -1,19 +1,21 @@
 import { DataSource } from 'typeorm';
 import {
-  DeviceEvent,
   DeviceState,
   DeviceView,
   DomainError,
-  PatchDefinition,
   RegisteredDevice,
-  ValidationError,
-  compareBuilds,
   describeDevice,
   deviceStreamId,
   evolveDevice,
   initialDeviceState,
+  toDeviceEvent,
 } from '@patchstate/domain';
 import { Page, decodeCursor, encodeCursor, isString } from '../paging/page';
+import { loadReleaseCatalog, loadReleaseCatalogAsOf } from '../patch-catalog/catalog-reader';
+import { ServicingIndex } from '../servicing/servicing-index';
+import { DeviceListState, ServicingFilter, deviceListCondition, servicingCondition } from './device-list-conditions';
+
+export * from './device-list-conditions';
 
 const AS_OF_FOLD_PAGE = 1000;
 
@@ -23,28 +25,9 @@ export interface DeviceDocument extends DeviceView {
   updatedAt: string;
 }
 
-export const DEVICE_LIST_STATES = ['pending-commit', 'pending-restart', 'ineligible', 'up-to-date', 'hotpatched', 'retired'] as const;
-export type DeviceListState = (typeof DEVICE_LIST_STATES)[number];
-
 /**
- * SQL conditions on `device_state d` for each list. "up-to-date": nothing waits for a reboot and no
- * unrevoked hotpatch offered to the device's baseline is newer than what runs in memory.
- */
-export const DEVICE_STATE_CONDITIONS: Record<DeviceListState, string> = {
-  'pending-commit': 'NOT d.retired AND d.pending_commit',
-  'pending-restart': 'NOT d.retired AND d.pending_restart',
-  ineligible: 'NOT d.retired AND NOT d.device_eligible',
-  hotpatched: "NOT d.retired AND jsonb_array_length(d.state->'memory'->'hotpatches') > 0",
-  retired: 'd.retired',
-  'up-to-date': `NOT d.retired AND NOT d.pending_commit AND NOT d.pending_restart AND NOT EXISTS (
-      SELECT 1 FROM patch_catalog p
-      WHERE p.kind = 'hotpatch' AND NOT p.revoked AND p.baseline_build = d.disk_baseline_build
-        AND (p.build_major, p.build_revision) > (split_part(d.memory_build, '.', 1)::int, split_part(d.memory_build, '.', 2)::int))`,
-};
-
-/**
- * Reads devices. Eligibility is judged at read time against the newest hotpatch the catalog offers the
- * device's baseline, so publishing a patch is reflected without touching every device row.
+ * Reads devices. What a device runs, its protection, eligibility and servicing path are judged at read time
+ * against the catalog, so a release learnt later is reflected without touching every device row.
  */
 export class DeviceQueries {
   constructor(private readonly db: DataSource) {}
@@ -64,73 +47,54 @@ export class DeviceQueries {
       [deviceId],
     );
     if (rows.length === 0) return null;
-    return toDocument(rows[0], await this.newestHotpatchFor(rows[0].state.memory.baselineBuild));
+    return toDocument(rows[0], await loadReleaseCatalog(this.db));
   }
 
   /**
    * The device as the log said at `asOf`: folded from the events recorded up to then (not the read model),
-   * with eligibility judged against the catalog as it stood then. Folded a page at a time, so a device with a
-   * long history is never held in memory whole.
+   * judged against the catalog as it stood then. Folded a page at a time, so a device with a long history is
+   * never held in memory whole.
    */
   async findDeviceAsOf(deviceId: string, asOf: string): Promise<DeviceDocument | null> {
     let state: DeviceState = initialDeviceState;
     let last: { version: number; position: string; recorded_at: string } | null = null;
     for (;;) {
-      const rows: { type: string; data: unknown; version: number; position: string; recorded_at: string }[] = await this.db.query(
-        `SELECT type, data, version, position::text AS position, metadata->>'recordedAt' AS recorded_at FROM events
-         WHERE stream_id = $1 AND recorded_at <= $2 AND version > $3 ORDER BY version LIMIT $4`,
-        [deviceStreamId(deviceId), asOf, last?.version ?? 0, AS_OF_FOLD_PAGE],
-      );
-      for (const row of rows) state = evolveDevice(state, { type: row.type, data: row.data } as DeviceEvent);
+      const rows: { type: string; schema_version: number; data: unknown; version: number; position: string; recorded_at: string }[] =
+        await this.db.query(
+          `SELECT type, schema_version, data, version, position::text AS position, metadata->>'recordedAt' AS recorded_at FROM events
+           WHERE stream_id = $1 AND recorded_at <= $2 AND version > $3 ORDER BY version LIMIT $4`,
+          [deviceStreamId(deviceId), asOf, last?.version ?? 0, AS_OF_FOLD_PAGE],
+        );
+      for (const row of rows) state = evolveDevice(state, toDeviceEvent({ type: row.type, schemaVersion: row.schema_version, data: row.data }));
       if (rows.length > 0) last = rows[rows.length - 1];
       if (rows.length < AS_OF_FOLD_PAGE) break;
     }
     if (last === null || state.status === 'unregistered') return null;
-    const offer = await this.newestHotpatchAsOf(state.memory.baselineBuild, asOf);
-    return { ...describeDevice(state, offer), version: last.version, position: last.position, updatedAt: last.recorded_at };
+    const catalog = await loadReleaseCatalogAsOf(this.db, asOf);
+    return { ...describeDevice(state, catalog), version: last.version, position: last.position, updatedAt: last.recorded_at };
   }
 
-  /** One query per page: each device row with the newest hotpatch offered to its baseline, joined laterally. */
-  async listDevices(state: DeviceListState, limit: number, cursor?: string): Promise<Page<DeviceDocument>> {
+  /** Devices in a list state and/or on a servicing path, paged by device id. */
+  async listDevices(state: DeviceListState | null, limit: number, cursor?: string, filter: ServicingFilter = {}): Promise<Page<DeviceDocument>> {
     const after = decodeCursor(cursor, isString);
-    const rows: (DeviceRow & { device_id: string; offer: PatchDefinition | null; offer_revoked: boolean | null })[] = await this.db.query(
-      `SELECT d.device_id, d.state, d.version, d.position, d.updated_at, o.definition AS offer, o.revoked AS offer_revoked
-       FROM device_state d
-       LEFT JOIN LATERAL (
-         SELECT p.definition, p.revoked FROM patch_catalog p
-         WHERE p.kind = 'hotpatch' AND p.baseline_build = d.state->'memory'->>'baselineBuild'
-         ORDER BY p.revoked, p.build_major DESC, p.build_revision DESC LIMIT 1
-       ) o ON true
-       WHERE ${DEVICE_STATE_CONDITIONS[state]} AND ($1::text IS NULL OR d.device_id > $1)
+    const catalog = await loadReleaseCatalog(this.db);
+    const servicing = await ServicingIndex.load(this.db, catalog);
+    const params: unknown[] = [after, limit + 1];
+    const conditions = [
+      ...(state === null ? ['NOT d.retired'] : [deviceListCondition(state, servicing, params)]),
+      ...(filter.path === undefined && filter.upToDate === undefined ? [] : [servicingCondition(filter, servicing, params)]),
+    ];
+    const rows: (DeviceRow & { device_id: string })[] = await this.db.query(
+      `SELECT d.device_id, d.state, d.version, d.position, d.updated_at FROM device_state d
+       WHERE ${conditions.join(' AND ')} AND ($1::text IS NULL OR d.device_id > $1)
        ORDER BY d.device_id LIMIT $2`,
-      [after, limit + 1],
+      params,
     );
     const page = rows.slice(0, limit);
-    const items = page.map((row) => toDocument(row, row.offer === null ? null : { patch: row.offer, revoked: row.offer_revoked === true }));
-    return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].device_id) : null };
-  }
-
-  async newestHotpatchFor(baselineBuild: string): Promise<{ patch: PatchDefinition; revoked: boolean } | null> {
-    const rows: { definition: PatchDefinition; revoked: boolean }[] = await this.db.query(
-      `SELECT definition, revoked FROM patch_catalog WHERE kind = 'hotpatch' AND baseline_build = $1
-       ORDER BY revoked, build_major DESC, build_revision DESC LIMIT 1`,
-      [baselineBuild],
-    );
-    return rows.length === 0 ? null : { patch: rows[0].definition, revoked: rows[0].revoked };
-  }
-
-  private async newestHotpatchAsOf(baselineBuild: string, asOf: string): Promise<{ patch: PatchDefinition; revoked: boolean } | null> {
-    const rows: { data: PatchDefinition; revoked: boolean }[] = await this.db.query(
-      `SELECT p.data, EXISTS (
-           SELECT 1 FROM events r WHERE r.stream_id = p.stream_id AND r.type = 'PatchRevoked' AND r.recorded_at <= $2
-         ) AS revoked
-       FROM events p
-       WHERE p.type = 'PatchPublished' AND p.recorded_at <= $2 AND p.data->>'kind' = 'hotpatch'
-         AND p.data->>'baselineBuild' = $1`,
-      [baselineBuild, asOf],
-    );
-    const offered = rows.sort((a, b) => Number(a.revoked) - Number(b.revoked) || compareBuilds(b.data.build, a.data.build));
-    return offered.length === 0 ? null : { patch: offered[0].data, revoked: offered[0].revoked };
+    return {
+      items: page.map((row) => toDocument(row, catalog)),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].device_id) : null,
+    };
   }
 }
 
@@ -141,18 +105,11 @@ interface DeviceRow {
   updated_at: Date;
 }
 
-function toDocument(row: DeviceRow, offer: { patch: PatchDefinition; revoked: boolean } | null): DeviceDocument {
+function toDocument(row: DeviceRow, catalog: Awaited<ReturnType<typeof loadReleaseCatalog>>): DeviceDocument {
   return {
-    ...describeDevice(row.state, offer),
+    ...describeDevice(row.state, catalog),
     version: row.version,
     position: String(row.position),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
-}
-
-export function parseDeviceListState(value: unknown): DeviceListState {
-  if (typeof value !== 'string' || !(DEVICE_LIST_STATES as readonly string[]).includes(value)) {
-    throw new ValidationError([{ field: 'state', message: `must be one of ${DEVICE_LIST_STATES.join(', ')}` }]);
-  }
-  return value as DeviceListState;
 }

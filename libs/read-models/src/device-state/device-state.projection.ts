@@ -1,7 +1,6 @@
 import { QueryRunner } from 'typeorm';
 import {
   DEVICE_EVENT_TYPES,
-  DeviceEvent,
   DeviceState,
   RegisteredDevice,
   deviceEligibility,
@@ -10,7 +9,7 @@ import {
   initialDeviceState,
   pendingCommit,
   planeBuild,
-  planeCves,
+  toDeviceEvent,
 } from '@patchstate/domain';
 import { EventEnvelope } from '@patchstate/messaging';
 import { Projection } from '../engine/projection';
@@ -18,67 +17,49 @@ import { Projection } from '../engine/projection';
 /**
  * `device_state`: one row per device with the domain's own state (folded by the domain's `evolveDevice`,
  * the same code the write side uses) and the columns the list queries filter on. It also keeps
- * `device_cve_protection`: for each CVE fixed on the device, since when in memory and since when on disk,
- * found by comparing the CVEs of each plane before and after the event.
+ * `device_plane_history`: each build each plane ran and since when, from which queries tell since when a
+ * device is protected against a CVE (what protects is decided through the catalog at read time, so a release
+ * learnt later counts for the builds devices already ran).
  */
 export class DeviceStateProjection implements Projection {
   readonly name = 'device_state';
-  readonly tables = ['device_state', 'device_cve_protection'];
+  readonly tables = ['device_state', 'device_plane_history'];
 
   handles(envelope: EventEnvelope): boolean {
     return envelope.streamType === 'device' && (DEVICE_EVENT_TYPES as readonly string[]).includes(envelope.type);
   }
 
   async apply(tx: QueryRunner, envelope: EventEnvelope): Promise<void> {
-    const rows: { state: DeviceState }[] = await tx.query('SELECT state FROM device_state WHERE device_id = $1', [
-      deviceIdOf(envelope),
-    ]);
+    const event = toDeviceEvent({ type: envelope.type, schemaVersion: envelope.schemaVersion ?? 1, data: envelope.data });
+    const rows: { state: DeviceState }[] = await tx.query('SELECT state FROM device_state WHERE device_id = $1', [event.data.deviceId]);
     const before = rows[0]?.state ?? initialDeviceState;
-    const after = evolveDevice(before, { type: envelope.type, data: envelope.data } as DeviceEvent);
+    const after = evolveDevice(before, event);
     if (after.status === 'unregistered') {
       throw new Error(`${envelope.type} for ${envelope.streamId} arrived before DeviceRegistered`);
     }
     await upsertDeviceRow(tx, after, envelope.version, envelope.position, envelope.metadata.recordedAt);
-    await trackCveProtection(tx, before, after, envelope.metadata.occurredAt);
+    await recordPlaneBuilds(tx, before, after, envelope.version, envelope.metadata.occurredAt);
   }
 }
 
-async function trackCveProtection(tx: QueryRunner, before: DeviceState, after: RegisteredDevice, at: string): Promise<void> {
-  const cvesOf = (state: DeviceState, plane: 'memory' | 'disk') =>
-    new Set(state.status === 'unregistered' ? [] : planeCves(state[plane]));
-  const retired = after.status === 'retired';
-  let lostAny = false;
-  for (const plane of ['memory', 'disk'] as const) {
-    const column = plane === 'memory' ? 'in_memory_since' : 'on_disk_since';
-    const was = cvesOf(before, plane);
-    const now = retired ? new Set<string>() : cvesOf(after, plane);
-    const gained = [...now].filter((cve) => !was.has(cve));
-    const lost = [...was].filter((cve) => !now.has(cve));
-    if (gained.length > 0) {
-      await tx.query(
-        `INSERT INTO device_cve_protection (device_id, cve_id, ${column})
-         SELECT $1, cve, $3 FROM unnest($2::text[]) AS cve
-         ON CONFLICT (cve_id, device_id) DO UPDATE SET ${column} = EXCLUDED.${column}`,
-        [after.deviceId, gained, at],
-      );
-    }
-    if (lost.length > 0) {
-      lostAny = true;
-      await tx.query(
-        `UPDATE device_cve_protection SET ${column} = NULL WHERE device_id = $1 AND cve_id = ANY($2::text[])`,
-        [after.deviceId, lost],
-      );
-    }
-  }
-  if (!lostAny) return;
-  await tx.query(
-    'DELETE FROM device_cve_protection WHERE device_id = $1 AND in_memory_since IS NULL AND on_disk_since IS NULL',
-    [after.deviceId],
+/** A row for each plane whose running build changed with this event (device time). */
+export async function recordPlaneBuilds(
+  tx: QueryRunner,
+  before: DeviceState,
+  after: RegisteredDevice,
+  version: number,
+  at: string,
+): Promise<void> {
+  const changed = (['memory', 'disk'] as const).filter(
+    (plane) => before.status === 'unregistered' || planeBuild(before[plane]) !== planeBuild(after[plane]),
   );
-}
-
-function deviceIdOf(envelope: EventEnvelope): string {
-  return (envelope.data as { deviceId: string }).deviceId;
+  if (changed.length === 0) return;
+  await tx.query(
+    `INSERT INTO device_plane_history (device_id, plane, version, build, since)
+     SELECT $1, plane, $3, build, $4 FROM unnest($2::text[], $5::text[]) AS p(plane, build)
+     ON CONFLICT DO NOTHING`,
+    [after.deviceId, changed, version, at, changed.map((plane) => planeBuild(after[plane]))],
+  );
 }
 
 export async function upsertDeviceRow(
