@@ -3,3 +3,4 @@ export * from './event-store';
 export * from './hash-chain';
 export * from './chain-verifier';
 export * from './event-store.module';
+export * from './transaction';

@@ -1,4 +1,5 @@
 import { Admin } from 'kafkajs';
+import { withTransaction } from '@patchstate/event-store';
 import { OffsetTarget } from '../cli/replay-arguments';
 import { CommandOutcome, ReplayContext, requireKafka } from '../replay-context';
 
@@ -53,26 +54,18 @@ export async function offsetsResetCommand(context: ReplayContext, options: { to:
       );
     }
     const targets = await targetOffsets(admin, topic, options.to);
-    const runner = db.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
+    await withTransaction(db, async (tx) => {
       for (const target of targets) {
-        await runner.query(
+        await tx.query(
           `INSERT INTO projection_checkpoints (consumer_group, topic, partition, next_offset, updated_at)
            VALUES ($1, $2, $3, $4, now())
            ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
           [group, topic, target.partition, target.offset],
         );
       }
+      // Kafka's offsets are set inside the transaction: should Kafka refuse, the checkpoints roll back with it.
       await admin.setOffsets({ groupId: group, topic, partitions: targets });
-      await runner.commitTransaction();
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    });
     const after = await readGroupOffsets(context, admin);
     const to = options.to.kind === 'time' ? `time ${options.to.time.toISOString()}` : options.to.kind;
     output.line(`reset ${group} on ${topic} to ${to}`);

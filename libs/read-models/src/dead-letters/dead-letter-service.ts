@@ -1,23 +1,9 @@
 import { DataSource } from 'typeorm';
+import { withTransaction } from '@patchstate/event-store';
 import { EventEnvelope } from '@patchstate/messaging';
 import { Projection } from '../engine/projection';
 import { ProjectionEngine } from '../engine/projection-engine';
-
-export const DEAD_LETTER_STATUSES = ['parked', 'retried', 'skipped'] as const;
-export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
-
-export interface DeadLetter {
-  id: string;
-  consumerGroup: string;
-  streamId: string;
-  version: number;
-  position: string;
-  type: string;
-  error: string;
-  status: DeadLetterStatus;
-  parkedAt: string;
-  resolvedAt: string | null;
-}
+import { DeadLetter, DeadLetterStatus, DeadLetterStore, DeadLetterWithEnvelope } from './dead-letter-store';
 
 /** Which parked events a retry or skip is about: one by id, the parked events of one stream, or (retry) all. */
 export interface DeadLetterSelection {
@@ -55,21 +41,6 @@ export class DeadLetterRefused extends Error {
   }
 }
 
-interface DeadLetterRow {
-  id: string;
-  consumer_group: string;
-  stream_id: string;
-  version: number;
-  position: string;
-  event_type: string;
-  error: string;
-  status: DeadLetterStatus;
-  parked_at: Date;
-  resolved_at: Date | null;
-}
-
-const COLUMNS = 'id, consumer_group, stream_id, version, position, event_type, error, status, parked_at, resolved_at';
-
 /**
  * The operator's handle on parked events of the live projector's group (the replay CLI and the admin endpoint).
  * Retry re-applies a stream's parked events in version order through the same engine and projections as
@@ -77,6 +48,7 @@ const COLUMNS = 'id, consumer_group, stream_id, version, position, event_type, e
  */
 export class DeadLetterService {
   private readonly engine: ProjectionEngine;
+  private readonly deadLetters: DeadLetterStore;
 
   constructor(
     private readonly db: DataSource,
@@ -85,33 +57,13 @@ export class DeadLetterService {
     private readonly topic = '',
   ) {
     this.engine = new ProjectionEngine(db, projections);
+    this.deadLetters = new DeadLetterStore(db, consumerGroup);
   }
 
   async list(
     options: { status?: DeadLetterStatus | 'all'; streamId?: string; limit?: number; afterId?: string } = {},
   ): Promise<{ items: DeadLetter[]; total: number }> {
-    const conditions = ['consumer_group = $1'];
-    const params: unknown[] = [this.consumerGroup];
-    const status = options.status ?? 'parked';
-    if (status !== 'all') {
-      params.push(status);
-      conditions.push(`status = $${params.length}`);
-    }
-    if (options.streamId !== undefined) {
-      params.push(options.streamId);
-      conditions.push(`stream_id = $${params.length}`);
-    }
-    const [{ n }]: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM dead_letters WHERE ${conditions.join(' AND ')}`, params);
-    if (options.afterId !== undefined) {
-      params.push(options.afterId);
-      conditions.push(`id > $${params.length}`);
-    }
-    params.push(options.limit ?? 50);
-    const rows: DeadLetterRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM dead_letters WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
-      params,
-    );
-    return { items: rows.map(toDeadLetter), total: Number(n) };
+    return this.deadLetters.list(options);
   }
 
   async retry(selection: DeadLetterSelection = {}): Promise<RetryReport> {
@@ -123,11 +75,7 @@ export class DeadLetterService {
     } else if (selection.streamId !== undefined) {
       streams.push(selection.streamId);
     } else {
-      const rows: { stream_id: string }[] = await this.db.query(
-        `SELECT stream_id FROM dead_letters WHERE consumer_group = $1 AND status = 'parked' GROUP BY stream_id ORDER BY min(position)`,
-        [this.consumerGroup],
-      );
-      streams.push(...rows.map((row) => row.stream_id));
+      streams.push(...(await this.deadLetters.parkedStreams()));
     }
     const report: RetryReport = { retried: 0, stillParked: 0, streams: [] };
     for (const streamId of streams) {
@@ -147,11 +95,7 @@ export class DeadLetterService {
   private async retryStream(streamId: string): Promise<StreamRetry> {
     const result: StreamRetry = { streamId, retried: [], stillFailing: null, stillParked: 0 };
     for (;;) {
-      const rows: (DeadLetterRow & { envelope: unknown })[] = await this.db.query(
-        `SELECT ${COLUMNS}, envelope FROM dead_letters WHERE consumer_group = $1 AND stream_id = $2 AND status = 'parked'
-         ORDER BY version`,
-        [this.consumerGroup, streamId],
-      );
+      const rows = await this.deadLetters.parkedOf(streamId);
       if (rows.length === 0) return result;
       for (const row of rows) {
         const envelope = readEnvelope(row.envelope);
@@ -166,19 +110,15 @@ export class DeadLetterService {
           null,
         );
         if (outcome.parked > 0) {
-          const [current]: DeadLetterRow[] = await this.db.query(`SELECT ${COLUMNS} FROM dead_letters WHERE id = $1`, [row.id]);
+          const current = await this.deadLetters.find(String(row.id));
           result.stillFailing = { id: String(row.id), version: row.version, type: row.event_type, error: current?.error ?? row.error };
           break;
         }
-        await this.db.query(`UPDATE dead_letters SET status = 'retried', resolved_at = now() WHERE id = $1 AND status = 'parked'`, [row.id]);
+        await this.deadLetters.resolve(String(row.id), 'retried');
         result.retried.push(String(row.id));
       }
       if (result.stillFailing !== null) {
-        const [{ n }]: { n: string }[] = await this.db.query(
-          `SELECT count(*) AS n FROM dead_letters WHERE consumer_group = $1 AND stream_id = $2 AND status = 'parked'`,
-          [this.consumerGroup, streamId],
-        );
-        result.stillParked = Number(n);
+        result.stillParked = await this.deadLetters.countParked(streamId);
         return result;
       }
     }
@@ -190,48 +130,33 @@ export class DeadLetterService {
    * later one skipped first would make the earlier one look applied when it is finally retried.
    */
   async skip(selection: DeadLetterSelection): Promise<SkipReport> {
-    let target: DeadLetterRow & { envelope: unknown };
+    let target: DeadLetterWithEnvelope;
     if (selection.id !== undefined) {
       const row = await this.find(selection.id);
       if (row.status !== 'parked') throw new DeadLetterRefused(`dead letter ${row.id} is already ${row.status}`);
       target = row;
     } else if (selection.streamId !== undefined) {
-      const rows: (DeadLetterRow & { envelope: unknown })[] = await this.db.query(
-        `SELECT ${COLUMNS}, envelope FROM dead_letters WHERE consumer_group = $1 AND stream_id = $2 AND status = 'parked'
-         ORDER BY version LIMIT 1`,
-        [this.consumerGroup, selection.streamId],
-      );
-      if (rows.length === 0) throw new DeadLetterRefused(`no parked event of stream ${selection.streamId}`);
-      target = rows[0];
+      const [lowest] = await this.deadLetters.parkedOf(selection.streamId, { limit: 1 });
+      if (lowest === undefined) throw new DeadLetterRefused(`no parked event of stream ${selection.streamId}`);
+      target = lowest;
     } else {
       throw new DeadLetterRefused('skip needs --id or --stream: skipping gives up on an event for good');
     }
     const envelope = readEnvelope(target.envelope);
     const advanced = envelope === null ? [] : this.projections.filter((p) => p.handles(envelope)).map((p) => p.name);
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const earlier: { id: string; version: number }[] = await runner.query(
-        `SELECT id, version FROM dead_letters WHERE consumer_group = $1 AND stream_id = $2 AND status = 'parked' AND version < $3
-         ORDER BY version LIMIT 1`,
-        [this.consumerGroup, target.stream_id, target.version],
-      );
-      if (target.stream_id !== 'unreadable' && earlier.length > 0) {
+    const skipped = await withTransaction(this.db, async (tx) => {
+      const deadLetters = new DeadLetterStore(tx, this.consumerGroup);
+      const [earlier] = await deadLetters.parkedOf(target.stream_id, { limit: 1, beforeVersion: target.version });
+      if (target.stream_id !== 'unreadable' && earlier !== undefined) {
         throw new DeadLetterRefused(
-          `dead letter ${target.id} (${target.stream_id} v${target.version}) waits behind dead letter ${earlier[0].id} ` +
-            `(v${earlier[0].version}): retry or skip that one first`,
+          `dead letter ${target.id} (${target.stream_id} v${target.version}) waits behind dead letter ${earlier.id} ` +
+            `(v${earlier.version}): retry or skip that one first`,
         );
       }
-      const updated = await runner.query(
-        `UPDATE dead_letters SET status = 'skipped', resolved_at = now() WHERE id = $1 AND status = 'parked' RETURNING ${COLUMNS}`,
-        [target.id],
-        true,
-      );
-      const skipped = (updated.records as DeadLetterRow[])[0];
-      if (skipped === undefined) throw new DeadLetterRefused(`dead letter ${target.id} was resolved meanwhile`);
+      const resolved = await deadLetters.resolve(String(target.id), 'skipped');
+      if (resolved === undefined) throw new DeadLetterRefused(`dead letter ${target.id} was resolved meanwhile`);
       for (const projection of advanced) {
-        await runner.query(
+        await tx.query(
           `INSERT INTO projection_stream_versions (projection, stream_id, version, position) VALUES ($1, $2, $3, $4)
            ON CONFLICT (projection, stream_id) DO UPDATE
              SET version = EXCLUDED.version, position = EXCLUDED.position
@@ -239,28 +164,17 @@ export class DeadLetterService {
           [projection, envelope!.streamId, envelope!.version, envelope!.position],
         );
       }
-      await runner.commitTransaction();
-      const [{ n }]: { n: string }[] = await this.db.query(
-        `SELECT count(*) AS n FROM dead_letters WHERE consumer_group = $1 AND stream_id = $2 AND status = 'parked' AND version > $3`,
-        [this.consumerGroup, target.stream_id, target.version],
-      );
-      return { skipped: toDeadLetter(skipped), projectionsAdvanced: advanced, waitingBehind: Number(n) };
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+      return resolved;
+    });
+    const waitingBehind = await this.deadLetters.countParked(target.stream_id, target.version);
+    return { skipped, projectionsAdvanced: advanced, waitingBehind };
   }
 
-  private async find(id: string): Promise<DeadLetterRow & { envelope: unknown }> {
+  private async find(id: string): Promise<DeadLetterWithEnvelope> {
     if (!/^\d{1,18}$/.test(id)) throw new DeadLetterRefused(`not a dead letter id: ${id}`);
-    const rows: (DeadLetterRow & { envelope: unknown })[] = await this.db.query(
-      `SELECT ${COLUMNS}, envelope FROM dead_letters WHERE id = $1 AND consumer_group = $2`,
-      [id, this.consumerGroup],
-    );
-    if (rows.length === 0) throw new DeadLetterRefused(`no dead letter ${id} for consumer group ${this.consumerGroup}`);
-    return rows[0];
+    const row = await this.deadLetters.find(id);
+    if (row === undefined) throw new DeadLetterRefused(`no dead letter ${id} for consumer group ${this.consumerGroup}`);
+    return row;
   }
 }
 
@@ -277,19 +191,4 @@ function readEnvelope(stored: unknown): EventEnvelope | null {
     return null;
   }
   return candidate as EventEnvelope;
-}
-
-function toDeadLetter(row: DeadLetterRow): DeadLetter {
-  return {
-    id: String(row.id),
-    consumerGroup: row.consumer_group,
-    streamId: row.stream_id,
-    version: row.version,
-    position: String(row.position),
-    type: row.event_type,
-    error: row.error,
-    status: row.status,
-    parkedAt: new Date(row.parked_at).toISOString(),
-    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at).toISOString(),
-  };
 }

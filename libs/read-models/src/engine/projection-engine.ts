@@ -1,6 +1,7 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { readStoreId } from '@patchstate/event-store';
+import { readStoreId, withTransaction } from '@patchstate/event-store';
 import { EventEnvelope } from '@patchstate/messaging';
+import { DeadLetterStore } from '../dead-letters/dead-letter-store';
 import { Projection } from './projection';
 
 export interface IncomingMessage {
@@ -31,7 +32,8 @@ interface StreamVersion {
 
 /** What one transaction knows of its streams, loaded once per batch instead of once per event. */
 interface BatchState {
-  group: string;
+  /** The dead letters of the batch's consumer group, written in the batch's transaction. */
+  deadLetters: DeadLetterStore;
   /** This database's event store: events stamped with another store's identity are set apart. */
   storeId: string;
   /** `${projection}\u0000${streamId}` → applied version. */
@@ -91,10 +93,7 @@ export class ProjectionEngine {
     isolateEvents: boolean,
   ): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { applied: 0, skippedAsDuplicate: 0, parked: 0 };
-    const tx = this.db.createQueryRunner();
-    await tx.connect();
-    try {
-      await tx.startTransaction();
+    return withTransaction(this.db, async (tx) => {
       if (options.schema !== undefined) {
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`not a schema name: ${options.schema}`);
         await tx.query(`SET LOCAL search_path TO ${options.schema}, public`);
@@ -113,20 +112,15 @@ export class ProjectionEngine {
           [checkpoint.group, checkpoint.topic, checkpoint.partition, nextOffset],
         );
       }
-      await tx.commitTransaction();
       return outcome;
-    } catch (error) {
-      if (tx.isTransactionActive) await tx.rollbackTransaction();
-      throw error;
-    } finally {
-      await tx.release();
-    }
+    });
   }
 
   private async loadBatchState(tx: QueryRunner, group: string, messages: readonly IncomingMessage[]): Promise<BatchState> {
     const streams = [...new Set(messages.flatMap((m) => (m.envelope ? [m.envelope.streamId] : [])))];
     this.storeId ??= await readStoreId(tx);
-    const state: BatchState = { group, storeId: this.storeId, versions: new Map(), changed: new Set(), parkedFrom: new Map() };
+    const deadLetters = new DeadLetterStore(tx, group);
+    const state: BatchState = { deadLetters, storeId: this.storeId, versions: new Map(), changed: new Set(), parkedFrom: new Map() };
     if (streams.length === 0) return state;
     // Locked for the transaction: a second projector that still thinks it owns a partition waits, then sees
     // what this one applied.
@@ -138,29 +132,24 @@ export class ProjectionEngine {
     for (const row of versions) {
       state.versions.set(versionKey(row.projection, row.stream_id), { version: row.version, position: String(row.position) });
     }
-    const parked: { stream_id: string; version: number }[] = await tx.query(
-      `SELECT stream_id, min(version) AS version FROM dead_letters
-       WHERE consumer_group = $1 AND status = 'parked' AND stream_id = ANY($2::text[]) GROUP BY stream_id`,
-      [group, streams],
-    );
-    for (const row of parked) state.parkedFrom.set(row.stream_id, Number(row.version));
+    state.parkedFrom = await deadLetters.parkedFrom(streams);
     return state;
   }
 
   private async applyOne(tx: QueryRunner, state: BatchState, message: IncomingMessage, isolate: boolean): Promise<keyof BatchOutcome> {
     const envelope = message.envelope;
     if (envelope === null) {
-      await this.parkUnreadable(tx, state.group, message.raw, message.error ?? 'unreadable message');
-      if (message.key) await this.holdBackStream(tx, state, message.key);
+      await state.deadLetters.parkUnreadable(message.raw, message.error ?? 'unreadable message');
+      if (message.key) await this.holdBackStream(state, message.key);
       return 'parked';
     }
     if (envelope.storeId !== state.storeId) {
-      await this.parkForeign(tx, state, envelope);
+      await this.parkForeign(state, envelope);
       return 'parked';
     }
     const parkedFrom = state.parkedFrom.get(envelope.streamId);
     if (parkedFrom !== undefined && parkedFrom < envelope.version) {
-      await this.park(tx, state, envelope, 'waiting behind an earlier parked event of this stream');
+      await this.park(state, envelope, 'waiting behind an earlier parked event of this stream');
       return 'parked';
     }
     const moved: [string, StreamVersion | undefined][] = [];
@@ -187,7 +176,7 @@ export class ProjectionEngine {
         if (before) state.versions.set(key, before);
         else state.versions.delete(key);
       }
-      await this.park(tx, state, envelope, (error as Error).message);
+      await this.park(state, envelope, (error as Error).message);
       return 'parked';
     }
     for (const [key] of moved) state.changed.add(key);
@@ -209,39 +198,24 @@ export class ProjectionEngine {
     );
   }
 
-  /** A retried event that fails again keeps its place and gets the new error. */
-  private async park(tx: QueryRunner, state: BatchState, envelope: EventEnvelope, error: string): Promise<void> {
-    await tx.query(
-      `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (consumer_group, stream_id, version) DO UPDATE SET error = EXCLUDED.error WHERE dead_letters.status = 'parked'`,
-      [state.group, envelope.streamId, envelope.version, envelope.position, envelope.type, JSON.stringify(envelope), error],
-    );
+  /** Parks the event, and every later one of its stream behind it. */
+  private async park(state: BatchState, envelope: EventEnvelope, error: string): Promise<void> {
+    await state.deadLetters.park(envelope, error);
     const from = state.parkedFrom.get(envelope.streamId);
     if (from === undefined || envelope.version < from) state.parkedFrom.set(envelope.streamId, envelope.version);
   }
 
   /**
    * An event of another event store (a shared topic, a recreated database) is never applied: its
-   * `device-ws-1` is not ours. It is parked under a stream name of its own, so it blocks none of ours, and
-   * shows in the dead letters and the parked-events gauge for an operator to notice.
+   * `device-ws-1` is not ours. It shows in the dead letters and the parked-events gauge for an operator to
+   * notice, without holding back any stream of ours.
    */
-  private async parkForeign(tx: QueryRunner, state: BatchState, envelope: EventEnvelope): Promise<void> {
-    await tx.query(
-      `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (consumer_group, stream_id, version) DO NOTHING`,
-      [
-        state.group,
-        `foreign:${envelope.storeId ?? 'unknown'}:${envelope.streamId}`,
-        envelope.version,
-        envelope.position,
-        envelope.type,
-        JSON.stringify(envelope),
-        envelope.storeId === undefined
-          ? `carries no event store identity; this database's store is ${state.storeId}`
-          : `recorded by event store ${envelope.storeId}, not by this database's store ${state.storeId}`,
-      ],
+  private async parkForeign(state: BatchState, envelope: EventEnvelope): Promise<void> {
+    await state.deadLetters.parkForeign(
+      envelope,
+      envelope.storeId === undefined
+        ? `carries no event store identity; this database's store is ${state.storeId}`
+        : `recorded by event store ${envelope.storeId}, not by this database's store ${state.storeId}`,
     );
   }
 
@@ -250,40 +224,11 @@ export class ProjectionEngine {
    * after it would build a state that never was. A marker at version 0 holds the stream back, like any parked
    * event, until an operator skips it (then retries the rest) or a rebuild from the store repairs it.
    */
-  private async holdBackStream(tx: QueryRunner, state: BatchState, streamId: string): Promise<void> {
-    await tx.query(
-      `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
-       VALUES ($1, $2, 0, 0, 'unknown', $3::jsonb, $4)
-       ON CONFLICT (consumer_group, stream_id, version) DO UPDATE
-         SET status = 'parked', resolved_at = NULL, parked_at = now(), error = EXCLUDED.error`,
-      [
-        state.group,
-        streamId,
-        JSON.stringify({ heldBackBy: 'unreadable' }),
-        'an unreadable message of this stream (see the "unreadable" dead letters) holds back its later events',
-      ],
+  private async holdBackStream(state: BatchState, streamId: string): Promise<void> {
+    await state.deadLetters.holdBack(
+      streamId,
+      'an unreadable message of this stream (see the "unreadable" dead letters) holds back its later events',
     );
     state.parkedFrom.set(streamId, 0);
-  }
-
-  /**
-   * An unreadable message has no stream version of its own to be keyed by: each gets the next number of the
-   * 'unreadable' pseudo-stream, so a second one is not lost to the first; a redelivery of the very same bytes
-   * is recognised and not parked twice.
-   */
-  private async parkUnreadable(tx: QueryRunner, group: string, raw: string, error: string): Promise<void> {
-    const body = JSON.stringify({ raw });
-    const seen: unknown[] = await tx.query(
-      `SELECT 1 FROM dead_letters WHERE consumer_group = $1 AND stream_id = 'unreadable' AND envelope = $2::jsonb`,
-      [group, body],
-    );
-    if (seen.length > 0) return;
-    await tx.query(
-      `INSERT INTO dead_letters (consumer_group, stream_id, version, position, event_type, envelope, error)
-       SELECT $1, 'unreadable', coalesce(max(version), 0) + 1, 0, 'unknown', $2::jsonb, $3
-       FROM dead_letters WHERE consumer_group = $1 AND stream_id = 'unreadable'
-       ON CONFLICT (consumer_group, stream_id, version) DO NOTHING`,
-      [group, body, error],
-    );
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
+import { withTransaction } from '@patchstate/event-store';
 
 /** The engine's own bookkeeping: a rebuild gets empty copies so it never reads or writes the live ones. */
 export const ENGINE_TABLES = ['projection_stream_versions', 'dead_letters', 'projection_checkpoints'] as const;
@@ -51,22 +52,13 @@ export async function assertSwappable(db: DataSource, tables: readonly string[])
 /** Creates `replay_<hex>` holding empty copies (columns, defaults, checks, indexes) of the given live tables. */
 export async function createShadowSchema(db: DataSource, tables: readonly string[]): Promise<string> {
   const schema = `${SHADOW_SCHEMA_PREFIX}${randomBytes(5).toString('hex')}`;
-  const runner = db.createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.startTransaction();
-    await runner.query(`CREATE SCHEMA ${schema}`);
+  return withTransaction(db, async (tx) => {
+    await tx.query(`CREATE SCHEMA ${schema}`);
     for (const table of tables) {
-      await runner.query(`CREATE TABLE ${schema}.${quoteIdent(table)} (LIKE public.${quoteIdent(table)} INCLUDING ALL)`);
+      await tx.query(`CREATE TABLE ${schema}.${quoteIdent(table)} (LIKE public.${quoteIdent(table)} INCLUDING ALL)`);
     }
-    await runner.commitTransaction();
     return schema;
-  } catch (error) {
-    if (runner.isTransactionActive) await runner.rollbackTransaction();
-    throw error;
-  } finally {
-    await runner.release();
-  }
+  });
 }
 
 export async function dropSchema(db: DataSource, schema: string): Promise<void> {
