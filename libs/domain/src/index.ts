@@ -8,6 +8,7 @@ export * from './catalog/patch-catalog.validation';
 export * from './catalog/os-version';
 export * from './catalog/patch-events';
 export * from './catalog/release-catalog';
+export * from './catalog/release-import';
 export * from './device/device-profile';
 export * from './device/eligibility';
 export * from './device/device';
