@@ -8,6 +8,7 @@ import {
   UpdateStaged,
 } from '@patchstate/domain';
 import { DEVICE_ID, HOSTNAME, aDeviceProfile } from './devices';
+import { baselineBuildOf, buildOf } from './patches';
 import { DEFAULT_OCCURRED_AT, REGISTERED_AT } from './metadata';
 
 /*
@@ -33,14 +34,14 @@ export function deviceRegistered(profile: Partial<DeviceProfile> = {}, options: 
 }
 
 export function hotpatchApplied(patch: PatchDefinition, options: EventOptions = {}): HotpatchApplied {
-  if (patch.baselineBuild === null) throw new Error(`${patch.patchId} is not a hotpatch`);
+  if (patch.kind !== 'hotpatch' && patch.kind !== 'oob-hotpatch') throw new Error(`${patch.patchId} is not a hotpatch`);
   return {
     type: 'HotpatchApplied',
     data: {
       deviceId: options.deviceId ?? DEVICE_ID,
       patchId: patch.patchId,
-      build: patch.build,
-      baselineBuild: patch.baselineBuild,
+      build: buildOf(patch),
+      baselineBuild: baselineBuildOf(patch),
       cves: patch.cves,
       appliedAt: options.at ?? DEFAULT_OCCURRED_AT,
     },
@@ -48,14 +49,14 @@ export function hotpatchApplied(patch: PatchDefinition, options: EventOptions = 
 }
 
 export function updateStaged(patch: PatchDefinition, options: EventOptions & { replaces?: string | null } = {}): UpdateStaged {
-  if (patch.kind === 'hotpatch') throw new Error(`${patch.patchId} is a hotpatch, not an update that is staged`);
+  if (patch.kind === 'hotpatch' || patch.kind === 'oob-hotpatch') throw new Error(`${patch.patchId} is a hotpatch, not an update that is staged`);
   return {
     type: 'UpdateStaged',
     data: {
       deviceId: options.deviceId ?? DEVICE_ID,
       patchId: patch.patchId,
       kind: patch.kind,
-      build: patch.build,
+      build: buildOf(patch),
       cves: patch.cves,
       stagedAt: options.at ?? DEFAULT_OCCURRED_AT,
       replaces: options.replaces ?? null,

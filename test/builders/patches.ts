@@ -1,4 +1,4 @@
-import { PatchDefinition, PatchState } from '@patchstate/domain';
+import { PatchDefinition, PatchDefinitionV1, PatchState, ReleaseCatalog, buildsOf, upcastPatchDefinitionV1 } from '@patchstate/domain';
 
 /*
  * Catalog fixtures. KB numbers, builds and dates of the baselines, of the September 2025 pair and of the
@@ -23,9 +23,38 @@ export const APRIL_2025_CVES = ['CVE-2025-29824'];
 export const MAY_2025_CVES = ['CVE-2025-30397', 'CVE-2025-32701'];
 export const SEPTEMBER_2025_CVES = ['CVE-2025-54918', 'CVE-2025-55234'];
 
-/** A quarterly baseline: a cumulative update that needs a restart. Defaults to January 2025 (KB5050009). */
-export function aBaseline(overrides: Partial<PatchDefinition> = {}): PatchDefinition {
+/**
+ * Fixture overrides in the catalog's first shape (one `build`, one `baselineBuild`, `cumulative` for an LCU),
+ * or any field of a release: fixtures name one build, and the builders read them as releases, as the
+ * service reads a version-1 event.
+ */
+export type ReleaseOverrides = Partial<Omit<PatchDefinitionV1, 'kind'>> &
+  Partial<Pick<PatchDefinition, 'kind' | 'builds' | 'baselineKb' | 'replaces'>>;
+
+function release(base: PatchDefinitionV1, overrides: ReleaseOverrides): PatchDefinition {
+  const { builds, baselineKb, replaces, ...first } = overrides;
+  const upcast = upcastPatchDefinitionV1({ ...base, ...first } as PatchDefinitionV1);
   return {
+    ...upcast,
+    ...(builds === undefined ? {} : { builds }),
+    ...(baselineKb === undefined ? {} : { baselineKb }),
+    ...(replaces === undefined ? {} : { replaces }),
+  };
+}
+
+/** The release's build (fixtures cover one OS version). */
+export function buildOf(patch: PatchDefinition): string {
+  return buildsOf(patch.builds)[0]!;
+}
+
+/** A hotpatch fixture's baseline build. */
+export function baselineBuildOf(patch: PatchDefinition): string {
+  return buildsOf(patch.baselineBuilds)[0]!;
+}
+
+/** A quarterly baseline: a cumulative update that needs a restart. Defaults to January 2025 (KB5050009). */
+export function aBaseline(overrides: ReleaseOverrides = {}): PatchDefinition {
+  return release({
     patchId: 'KB5050009',
     kind: 'baseline',
     build: JANUARY_2025_BASELINE_BUILD,
@@ -35,13 +64,12 @@ export function aBaseline(overrides: Partial<PatchDefinition> = {}): PatchDefini
     products: ['windows-11', 'windows-server-2025'],
     cves: [...JANUARY_2025_CVES],
     supersedes: [],
-    ...overrides,
-  };
+  }, overrides);
 }
 
 /** A hotpatch on the January 2025 baseline. Defaults to February 2025 (KB5052093, 26100.3032). */
-export function aHotpatch(overrides: Partial<PatchDefinition> = {}): PatchDefinition {
-  return {
+export function aHotpatch(overrides: ReleaseOverrides = {}): PatchDefinition {
+  return release({
     patchId: 'KB5052093',
     kind: 'hotpatch',
     build: '26100.3032',
@@ -51,13 +79,12 @@ export function aHotpatch(overrides: Partial<PatchDefinition> = {}): PatchDefini
     products: ['windows-11', 'windows-server-2025'],
     cves: [...FEBRUARY_2025_CVES],
     supersedes: [],
-    ...overrides,
-  };
+  }, overrides);
 }
 
 /** An ordinary monthly cumulative update (restart needed). Defaults to September 2025 (KB5065426, 26100.6584). */
-export function aCumulative(overrides: Partial<PatchDefinition> = {}): PatchDefinition {
-  return {
+export function aCumulative(overrides: ReleaseOverrides = {}): PatchDefinition {
+  return release({
     patchId: 'KB5065426',
     kind: 'cumulative',
     build: '26100.6584',
@@ -67,8 +94,7 @@ export function aCumulative(overrides: Partial<PatchDefinition> = {}): PatchDefi
     products: ['windows-11', 'windows-server-2025'],
     cves: [...SEPTEMBER_2025_CVES],
     supersedes: [],
-    ...overrides,
-  };
+  }, overrides);
 }
 
 export const JANUARY_2025_BASELINE = aBaseline();
@@ -144,3 +170,20 @@ export function patchState(
 }
 
 export const UNPUBLISHED: PatchState = { status: 'unpublished' };
+
+/** Every fixture release: the catalog the device decider is given in unit tests. */
+export function fixtureCatalog(...more: PatchDefinition[]): ReleaseCatalog {
+  const fixtures = [
+    JANUARY_2025_BASELINE,
+    FEBRUARY_2025_HOTPATCH,
+    MARCH_2025_HOTPATCH,
+    APRIL_2025_BASELINE,
+    MAY_2025_HOTPATCH,
+    OUT_OF_BAND_MAY_2025_HOTPATCH,
+    JULY_2025_BASELINE,
+    SEPTEMBER_2025_HOTPATCH,
+    SEPTEMBER_2025_CUMULATIVE,
+  ];
+  const byKb = new Map([...fixtures, ...more].map((patch) => [patch.patchId, patch]));
+  return new ReleaseCatalog([...byKb.values()].map((patch) => ({ patch, revoked: false })));
+}

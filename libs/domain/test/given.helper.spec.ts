@@ -13,6 +13,7 @@ import {
   PatchCatalogEvent,
   PatchState,
   RegisteredDevice,
+  ReleaseCatalog,
   ValidationError,
   decideDevice,
   decidePatch,
@@ -21,6 +22,7 @@ import {
   initialDeviceState,
   initialPatchState,
 } from '@patchstate/domain';
+import { fixtureCatalog } from '../../../test/builders';
 
 export function stateAfter(events: readonly DeviceEvent[]): DeviceState {
   return foldDevice(events, initialDeviceState);
@@ -70,8 +72,10 @@ export function given(events: readonly DeviceEvent[] = []) {
   const state = stateAfter(events);
   return {
     state,
-    when(command: DeviceCommand, patch: PatchState | null = null): DeviceOutcome {
-      const decide = () => decideDevice(command, state, patch);
+    /** The decider sees the fixture releases as its catalog, with `patch` (as given) among them. */
+    when(command: DeviceCommand, patch: PatchState | null = null, catalog?: ReleaseCatalog): DeviceOutcome {
+      const releases = catalog ?? fixtureCatalog(...(patch && patch.status !== 'unpublished' ? [patch.patch] : []));
+      const decide = () => decideDevice(command, state, patch, releases);
       return {
         then(expected) {
           const decided = decide();

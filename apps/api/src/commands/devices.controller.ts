@@ -4,6 +4,7 @@ import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import {
   parseApplyHotpatch,
+  parseCheckIn,
   parseDeviceId,
   parseFailureReport,
   parsePatchId,
@@ -31,7 +32,7 @@ export class DeviceCommandsController {
 
   @Post()
   @ApiOperation({ summary: 'RegisterDevice → DeviceRegistered' })
-  @ApiBody({ schema: { example: { deviceId: 'dev-001', hostname: 'fin-laptop-001', profile: { product: 'windows-11', edition: 'enterprise', architecture: 'x64', build: '26100.2894', vbs: 'running', chpeDisabled: false, hotpatchEnabled: true } } } })
+  @ApiBody({ schema: { example: { deviceId: 'dev-001', hostname: 'fin-laptop-001', profile: { product: 'windows-11', edition: 'enterprise', architecture: 'x64', build: '26100.7392', vbs: 'running', chpeDisabled: false, hotpatchEnabled: true } } } })
   register(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const { registeredAt, ...data } = parseRegisterDevice(body);
     return this.gateway.run(req, res, { type: 'RegisterDevice', data }, registeredAt);
@@ -68,7 +69,7 @@ export class DeviceCommandsController {
   }
 
   @Post(':deviceId/updates')
-  @ApiOperation({ summary: 'StageUpdate (baseline or cumulative) → UpdateStaged' })
+  @ApiOperation({ summary: 'StageUpdate (baseline, lcu or oob-lcu) → UpdateStaged' })
   stage(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const [deviceId, { patchId, stagedAt }] = parseTogether(() => parseDeviceId(id), () => parseStageUpdate(body));
     return this.gateway.run(req, res, { type: 'StageUpdate', data: { deviceId, patchId } }, stagedAt);
@@ -89,6 +90,14 @@ export class DeviceCommandsController {
       () => parseRevert(body),
     );
     return this.gateway.run(req, res, { type: 'RevertHotpatch', data: { deviceId, patchId } }, revertedAt);
+  }
+
+  @Post(':deviceId/check-ins')
+  @ApiOperation({ summary: 'CheckInDevice → DeviceCheckedIn: the build the device runs (a new build moves both planes)' })
+  @ApiBody({ schema: { example: { build: '26100.7392', checkedInAt: '2025-12-10T08:00:00Z' } } })
+  checkIn(@Param('deviceId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const [deviceId, { build, checkedInAt }] = parseTogether(() => parseDeviceId(id), () => parseCheckIn(body));
+    return this.gateway.run(req, res, { type: 'CheckInDevice', data: { deviceId, build } }, checkedInAt);
   }
 
   @Post(':deviceId/failures')

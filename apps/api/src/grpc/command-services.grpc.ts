@@ -5,6 +5,7 @@ import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { Requires } from '@patchstate/auth';
 import {
   parseApplyHotpatch,
+  parseCheckIn,
   parseDeviceId,
   parseFailureReport,
   parsePatchDefinition,
@@ -99,12 +100,30 @@ export class DeviceCommandsGrpcController {
     );
   }
 
+  @GrpcMethod('DeviceCommands', 'CheckInDevice')
+  checkInDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
+    const { deviceId, body } = deviceAndBody(request);
+    const { build, checkedInAt } = parseCheckIn(body);
+    return this.gateway.run({ method: 'CheckInDevice', request, metadata, unary }, { type: 'CheckInDevice', data: { deviceId, build } }, checkedInAt);
+  }
+
   @GrpcMethod('DeviceCommands', 'RetireDevice')
   retireDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
     const { deviceId, body } = deviceAndBody(request);
     const { reason, retiredAt } = parseRetire(body);
     return this.gateway.run({ method: 'RetireDevice', request, metadata, unary }, { type: 'RetireDevice', data: { deviceId, reason } }, retiredAt);
   }
+}
+
+/**
+ * The REST body of a PublishPatchRequest. Proto3 cannot tell an absent field from an empty one: no CVEs listed
+ * is an empty list, and a request that sets `build` is in the first shape (one build, a baseline build).
+ */
+function publishBody(request: GrpcRequest): GrpcRequest {
+  const { build, baselineBuild, builds, baselineKb, replaces, ...common } = request;
+  const body = { ...common, cves: request.cves ?? [] };
+  if (typeof build === 'string' && build !== '') return { ...body, build, ...(baselineBuild ? { baselineBuild } : {}) };
+  return { ...body, builds: builds ?? {}, ...(baselineKb ? { baselineKb } : {}), replaces: replaces ?? [] };
 }
 
 /** PatchCatalog (proto/patchstate/v1/patch_catalog.proto). */
@@ -117,8 +136,7 @@ export class PatchCatalogGrpcController {
 
   @GrpcMethod('PatchCatalog', 'PublishPatch')
   publishPatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    // A repeated field cannot be told absent from empty on the wire: no CVEs listed means an empty list.
-    const patch = parsePatchDefinition({ ...request, cves: request.cves ?? [] });
+    const patch = parsePatchDefinition(publishBody(request));
     return this.gateway.run({ method: 'PublishPatch', request, metadata, unary }, { type: 'PublishPatch', data: patch });
   }
 

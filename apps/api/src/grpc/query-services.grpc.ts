@@ -24,7 +24,7 @@ import {
   auditLogCursor,
   parseAsOf,
   parseAuditLogQuery,
-  parseDeviceListState,
+  parseDeviceListFilter,
   parseExposureGroup,
   parseLimit,
   parseWithinDays,
@@ -69,7 +69,8 @@ export class DeviceQueriesGrpcController {
   @GrpcMethod('DeviceQueries', 'ListDevices')
   async listDevices(request: GrpcRequest): Promise<Page<DeviceDocument>> {
     await this.readYourWrites(request.minPosition);
-    return this.devices.listDevices(parseDeviceListState(request.state), parseLimit(request.limit), cursorOf(request));
+    const { state, ...filter } = parseDeviceListFilter(request.state, request.path, request.upToDate);
+    return this.devices.listDevices(state, parseLimit(request.limit), cursorOf(request), filter);
   }
 
   @GrpcMethod('DeviceQueries', 'GetRollout')
@@ -88,6 +89,7 @@ export class DeviceQueriesGrpcController {
       parseLimit(request.limit),
       cursorOf(request),
       parseWithinDays(request.withinDays),
+      parseAsOf(request.asOf),
     );
   }
 

@@ -1,8 +1,8 @@
 import { Requires } from '@patchstate/auth';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { parseDeviceId } from '@patchstate/domain';
-import { DEVICE_LIST_STATES, DeviceQueries, parseAsOf, parseDeviceListState, parseLimit } from '@patchstate/read-models';
+import { SERVICING_PATHS, parseDeviceId } from '@patchstate/domain';
+import { DEVICE_LIST_STATES, DeviceQueries, parseAsOf, parseDeviceListFilter, parseLimit } from '@patchstate/read-models';
 import { ApiQueryResponses } from '../http/api-docs';
 
 @ApiTags('device queries')
@@ -13,13 +13,22 @@ export class DeviceQueriesController {
   constructor(private readonly queries: DeviceQueries) {}
 
   @Get()
-  @ApiOperation({ summary: 'Devices in a state, paged by a stable cursor' })
-  @ApiQuery({ name: 'state', enum: DEVICE_LIST_STATES })
+  @ApiOperation({ summary: 'Devices in a state and/or on a servicing path, paged by a stable cursor' })
+  @ApiQuery({ name: 'state', enum: DEVICE_LIST_STATES, required: false, description: 'required unless path or upToDate is given' })
+  @ApiQuery({ name: 'path', enum: SERVICING_PATHS, required: false, description: 'servicing path, judged against the catalog' })
+  @ApiQuery({ name: 'upToDate', enum: ['true', 'false'], required: false, description: 'runs the newest release its path offers' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'minPosition', required: false, description: 'wait until the read models applied this position' })
-  list(@Query('state') state: unknown, @Query('limit') limit: unknown, @Query('cursor') cursor: unknown) {
-    return this.queries.listDevices(parseDeviceListState(state), parseLimit(limit), typeof cursor === 'string' ? cursor : undefined);
+  list(
+    @Query('state') rawState: unknown,
+    @Query('path') path: unknown,
+    @Query('upToDate') upToDate: unknown,
+    @Query('limit') limit: unknown,
+    @Query('cursor') cursor: unknown,
+  ) {
+    const { state, ...filter } = parseDeviceListFilter(rawState, path, upToDate);
+    return this.queries.listDevices(state, parseLimit(limit), typeof cursor === 'string' ? cursor : undefined, filter);
   }
 
   @Get(':deviceId')

@@ -37,12 +37,14 @@ export class FleetQueriesController {
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'withinDays', required: false, description: 'also count devices protected within N days of the release' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO time: devices and catalog as the log said then' })
   exposure(
     @Param('cveId') cveId: string,
     @Query('group') group: unknown,
     @Query('limit') limit: unknown,
     @Query('cursor') cursor: unknown,
     @Query('withinDays') withinDays: unknown,
+    @Query('asOf') asOf: unknown,
   ) {
     new FieldChecks({ cveId }).requiredString('cveId', CVE_ID, 'a CVE id such as CVE-2025-21333').throwIfInvalid();
     return this.exposures.exposure(
@@ -51,11 +53,12 @@ export class FleetQueriesController {
       parseLimit(limit),
       typeof cursor === 'string' ? cursor : undefined,
       parseWithinDays(withinDays),
+      parseAsOf(asOf),
     );
   }
 
   @Get('fleet/summary')
-  @ApiOperation({ summary: 'Devices by state and by ineligibility reason; with asOf, as the log said then' })
+  @ApiOperation({ summary: 'Devices by state, servicing path and reason; with asOf, as the log said then' })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO time: fold the fleet from the events recorded up to then' })
   summary(@Query('asOf') asOf: unknown) {
     return this.fleet.summary(parseAsOf(asOf));

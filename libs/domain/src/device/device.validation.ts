@@ -152,6 +152,20 @@ export function parseRetire(input: unknown): { reason: string | null; retiredAt?
   };
 }
 
+/** Windows reports `10.0.26100.7392` where the catalog says `26100.7392`: both are accepted. */
+const FULL_OS_BUILD = /^10\.0\.(\d{1,6}\.\d{1,6})$/;
+
+export function parseCheckIn(input: unknown): { build: string; checkedInAt?: string } {
+  const body = objectInput(input);
+  const build = typeof body.build === 'string' ? (FULL_OS_BUILD.exec(body.build)?.[1] ?? body.build) : body.build;
+  new FieldChecks({ ...body, build })
+    .onlyKnown(['build', 'checkedInAt'])
+    .requiredBuild('build')
+    .optionalTimestamp('checkedInAt')
+    .throwIfInvalid();
+  return { build: build as string, ...(body.checkedInAt !== undefined ? { checkedInAt: body.checkedInAt as string } : {}) };
+}
+
 function mergeNested(outer: FieldChecks, inner: FieldChecks, prefix: string): void {
   try {
     inner.throwIfInvalid();
