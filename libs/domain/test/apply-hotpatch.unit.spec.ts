@@ -101,7 +101,7 @@ describe('ApplyHotpatch', () => {
     const error = given([deviceRegistered()])
       .when(applyHotpatch(JANUARY_2025_BASELINE), patchState(JANUARY_2025_BASELINE))
       .thenThrows('WRONG_PATCH_KIND');
-    expect(error.details).toMatchObject({ patchId: 'KB5050009', kind: 'baseline', expected: ['hotpatch'] });
+    expect(error.details).toMatchObject({ patchId: 'KB5050009', kind: 'baseline', expected: ['hotpatch', 'oob-hotpatch'] });
     given([deviceRegistered()]).when(applyHotpatch(APRIL_2025_BASELINE), patchState(APRIL_2025_BASELINE)).thenThrows('WRONG_PATCH_KIND');
   });
 

@@ -1,5 +1,6 @@
 import {
   EligibilitySubject,
+  HotpatchForDevice,
   INELIGIBILITY_REASONS,
   PatchDefinition,
   deviceEligibility,
@@ -18,6 +19,8 @@ import {
   aHotpatch,
   anArm64Profile,
   applyHotpatch,
+  baselineBuildOf,
+  buildOf,
   deviceRegistered,
   patchState,
 } from '../../../test/builders';
@@ -38,6 +41,11 @@ function subject(overrides: Partial<EligibilitySubject> = {}): EligibilitySubjec
   };
 }
 
+/** A fixture hotpatch as it concerns a 24H2 device: its one build and its baseline's. */
+function forDevice(definition: PatchDefinition): HotpatchForDevice {
+  return { definition, build: buildOf(definition), baselineBuild: baselineBuildOf(definition) };
+}
+
 const SERVER_2022_HOTPATCH = aHotpatch({
   patchId: 'KB5052006',
   build: '20348.3207',
@@ -48,7 +56,7 @@ const SERVER_2022_HOTPATCH = aHotpatch({
 
 describe('hotpatch eligibility', () => {
   it('lets a Windows 11 Enterprise 24H2 x64 device with VBS running and hotpatching enabled take the hotpatch', () => {
-    expect(hotpatchEligibility(subject(), FEBRUARY_2025_HOTPATCH, false)).toEqual({ eligible: true, reasons: [] });
+    expect(hotpatchEligibility(subject(), forDevice(FEBRUARY_2025_HOTPATCH), false)).toEqual({ eligible: true, reasons: [] });
     expect(applyingTo({}).events()[0]!.type).toBe('HotpatchApplied');
   });
 
@@ -88,8 +96,8 @@ describe('hotpatch eligibility', () => {
   });
 
   describe('UNSUPPORTED_OS_BUILD', () => {
-    it('refuses Windows 11 23H2 (build 22631.x), which is also off the hotpatch baseline', () => {
-      applyingTo({ build: WINDOWS_11_23H2_BUILD }).thenRejectedFor(['UNSUPPORTED_OS_BUILD', 'BASELINE_MISMATCH']);
+    it('refuses Windows 11 23H2 (build 22631.x): no build of the release for its OS version, and a build the catalog does not know', () => {
+      applyingTo({ build: WINDOWS_11_23H2_BUILD }).thenRejectedFor(['UNSUPPORTED_OS_BUILD', 'OS_VERSION_NOT_SUPPORTED', 'UNKNOWN_BUILD']);
     });
 
     it('refuses Windows Server 2025 below build 26100.1742 and accepts it from there', () => {
@@ -144,10 +152,16 @@ describe('hotpatch eligibility', () => {
     applyingTo({ product: 'windows-11' }, serverOnly).thenRejectedFor(['PRODUCT_NOT_SUPPORTED']);
   });
 
-  it('treats a hotpatch without a product list as meant for every product of its build line', () => {
+  it('treats a first-shape hotpatch without a product list as meant for every product of its build line (26100: Windows 11 and Server 2025)', () => {
     const everyProduct = aHotpatch({ products: null });
-    expect(hotpatchEligibility(subject(), everyProduct, false).eligible).toBe(true);
-    expect(hotpatchEligibility(subject({ profile: aDeviceProfile({ product: 'windows-server-2025', edition: 'standard' }) }), everyProduct, false).eligible).toBe(true);
+    expect(everyProduct.products).toEqual(['windows-11', 'windows-server-2025']);
+    expect(hotpatchEligibility(subject(), forDevice(everyProduct), false).eligible).toBe(true);
+    const server = subject({ profile: aDeviceProfile({ product: 'windows-server-2025', edition: 'standard' }) });
+    expect(hotpatchEligibility(server, forDevice(everyProduct), false).eligible).toBe(true);
+  });
+
+  it('refuses a hotpatch that has no build for the device\'s OS version (OS_VERSION_NOT_SUPPORTED)', () => {
+    expect(hotpatchEligibility(subject(), { ...forDevice(FEBRUARY_2025_HOTPATCH), build: null }, false).reasons).toEqual(['OS_VERSION_NOT_SUPPORTED']);
   });
 
   it('refuses a device whose policy does not enable hotpatching (HOTPATCH_DISABLED)', () => {
@@ -175,8 +189,14 @@ describe('hotpatch eligibility', () => {
       given(history).when(applyHotpatch(MAY_2025_HOTPATCH), patchState(MAY_2025_HOTPATCH)).thenRejectedFor(['BASELINE_MISMATCH']);
     });
 
-    it('refuses a patch that names no baseline', () => {
-      expect(hotpatchEligibility(subject(), { ...FEBRUARY_2025_HOTPATCH, baselineBuild: null }, false).reasons).toEqual(['BASELINE_MISMATCH']);
+    it('refuses a patch whose baseline has no build for the device\'s OS version', () => {
+      expect(hotpatchEligibility(subject(), { ...forDevice(FEBRUARY_2025_HOTPATCH), baselineBuild: null }, false).reasons).toEqual(['BASELINE_MISMATCH']);
+    });
+
+    it('says UNKNOWN_BUILD instead when the catalog does not know what the device runs: its baseline cannot be told', () => {
+      const unknown = subject({ runningBaselineBuild: '26100.2899', diskBaselineBuild: '26100.2899', buildKnown: false });
+      expect(hotpatchEligibility(unknown, forDevice(FEBRUARY_2025_HOTPATCH), false).reasons).toEqual(['UNKNOWN_BUILD']);
+      applyingTo({ build: '26100.2899' }).thenRejectedFor(['UNKNOWN_BUILD']);
     });
   });
 
@@ -188,26 +208,28 @@ describe('hotpatch eligibility', () => {
     expect(deviceEligibility(subject({ retired: true })).reasons).toEqual(['DEVICE_RETIRED']);
   });
 
-  it('reports every reason at once, in the stable order of INELIGIBILITY_REASONS', () => {
-    const hopeless = aDeviceHistory()
-      .registered({
-        product: 'windows-11',
-        edition: 'pro',
-        architecture: 'arm64',
-        build: WINDOWS_11_23H2_BUILD,
-        vbs: 'enabled',
-        chpeDisabled: false,
-        hotpatchEnabled: false,
-      })
-      .retired().events;
-    const wrongPatch = aHotpatch({ architectures: ['x64'], products: ['windows-server-2025'] });
-    const rejection = given(hopeless).when(applyHotpatch(wrongPatch), patchState(wrongPatch, { revoked: true })).events();
-    expect(rejection).toEqual([
-      {
-        type: 'HotpatchRejected',
-        data: { deviceId: DEVICE_ID, patchId: 'KB5052093', reasons: [...INELIGIBILITY_REASONS], rejectedAt: expect.any(String) },
-      },
-    ]);
+  /** Everything wrong with a device: Windows 11 Pro 23H2 on Arm64 with CHPE, VBS not running, hotpatching off. */
+  const HOPELESS_PROFILE = aDeviceProfile({
+    edition: 'pro',
+    architecture: 'arm64',
+    build: WINDOWS_11_23H2_BUILD,
+    vbs: 'enabled',
+    chpeDisabled: false,
+    hotpatchEnabled: false,
+  });
+  const WRONG_PATCH = aHotpatch({ architectures: ['x64'], products: ['windows-server-2025'] });
+
+  it('reports every reason at once, in the stable order of INELIGIBILITY_REASONS (BASELINE_MISMATCH and UNKNOWN_BUILD exclude each other)', () => {
+    const hopeless = subject({
+      profile: HOPELESS_PROFILE,
+      runningBaselineBuild: WINDOWS_11_23H2_BUILD,
+      diskBaselineBuild: WINDOWS_11_23H2_BUILD,
+      retired: true,
+      osUpgradedSinceBaseline: true,
+    });
+    const wrongPatch: HotpatchForDevice = { definition: WRONG_PATCH, build: null, baselineBuild: null };
+    expect(hotpatchEligibility({ ...hopeless, buildKnown: true }, wrongPatch, true).reasons).toEqual(INELIGIBILITY_REASONS.filter((r) => r !== 'UNKNOWN_BUILD'));
+    expect(hotpatchEligibility({ ...hopeless, buildKnown: false }, wrongPatch, true).reasons).toEqual(INELIGIBILITY_REASONS.filter((r) => r !== 'BASELINE_MISMATCH'));
     expect(INELIGIBILITY_REASONS).toEqual([
       'VBS_NOT_RUNNING',
       'UNSUPPORTED_EDITION',
@@ -219,12 +241,25 @@ describe('hotpatch eligibility', () => {
       'BASELINE_MISMATCH',
       'PATCH_REVOKED',
       'DEVICE_RETIRED',
+      'OS_VERSION_NOT_SUPPORTED',
+      'UNKNOWN_BUILD',
+      'OS_UPGRADED_OUTSIDE_BASELINE',
+    ]);
+  });
+
+  it('records every reason of a hopeless attempt in the HotpatchRejected event', () => {
+    const hopeless = aDeviceHistory().registered(HOPELESS_PROFILE).retired().events;
+    const rejection = given(hopeless).when(applyHotpatch(WRONG_PATCH), patchState(WRONG_PATCH, { revoked: true })).events();
+    // 23H2 is a build the catalog does not know, and the release has none for it; the device never changed OS version.
+    const reasons = INELIGIBILITY_REASONS.filter((r) => r !== 'BASELINE_MISMATCH' && r !== 'OS_UPGRADED_OUTSIDE_BASELINE');
+    expect(rejection).toEqual([
+      { type: 'HotpatchRejected', data: { deviceId: DEVICE_ID, patchId: 'KB5052093', reasons, rejectedAt: expect.any(String) } },
     ]);
   });
 
   it('reports only the device reasons from deviceEligibility, never the patch ones', () => {
     const everythingWrong = subject({
-      profile: aDeviceProfile({ edition: 'pro', architecture: 'arm64', vbs: 'off', chpeDisabled: false, hotpatchEnabled: false }),
+      profile: HOPELESS_PROFILE,
       runningBaselineBuild: WINDOWS_11_23H2_BUILD,
       diskBaselineBuild: WINDOWS_11_23H2_BUILD,
       retired: true,

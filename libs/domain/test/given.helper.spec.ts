@@ -11,6 +11,7 @@ import {
   IneligibilityReason,
   PatchCatalogCommand,
   PatchCatalogEvent,
+  PatchDefinition,
   PatchState,
   RegisteredDevice,
   ReleaseCatalog,
@@ -23,6 +24,11 @@ import {
   initialPatchState,
 } from '@patchstate/domain';
 import { fixtureCatalog } from '../../../test/builders';
+
+/** A catalog of exactly these releases, none revoked. */
+export function catalogOf(...releases: PatchDefinition[]): ReleaseCatalog {
+  return new ReleaseCatalog(releases.map((patch) => ({ patch, revoked: false })));
+}
 
 export function stateAfter(events: readonly DeviceEvent[]): DeviceState {
   return foldDevice(events, initialDeviceState);

@@ -111,10 +111,10 @@ describe('StageUpdate', () => {
     });
   });
 
-  it('stages a cumulative update (what a device off its baseline gets)', () => {
+  it('stages a monthly cumulative update, an LCU (what a device off its baseline gets)', () => {
     const history = aDeviceHistory().registered({ build: '26100.4652' }).events;
     const [staged] = given(history).when(stageUpdate(SEPTEMBER_2025_CUMULATIVE), patchState(SEPTEMBER_2025_CUMULATIVE)).events();
-    expect(staged).toMatchObject({ type: 'UpdateStaged', data: { patchId: 'KB5065426', kind: 'cumulative', build: '26100.6584', replaces: null } });
+    expect(staged).toMatchObject({ type: 'UpdateStaged', data: { patchId: 'KB5065426', kind: 'lcu', build: '26100.6584', replaces: null } });
   });
 
   it('lets a newer update replace one staged before any restart, and says which it replaces', () => {
@@ -156,7 +156,7 @@ describe('StageUpdate', () => {
     const error = given([deviceRegistered()])
       .when(stageUpdate(FEBRUARY_2025_HOTPATCH), patchState(FEBRUARY_2025_HOTPATCH))
       .thenThrows('WRONG_PATCH_KIND');
-    expect(error.details).toMatchObject({ kind: 'hotpatch', expected: ['baseline', 'cumulative'] });
+    expect(error.details).toMatchObject({ kind: 'hotpatch', expected: ['baseline', 'lcu', 'oob-lcu'] });
   });
 
   it('refuses an update the catalog does not have (PATCH_NOT_FOUND)', () => {

@@ -10,7 +10,7 @@ import {
   reportHotpatchFailure,
   revertHotpatch,
 } from '../../../test/builders';
-import { given, registeredStateAfter, stateAfter } from './given.helper.spec';
+import { given, registeredStateAfter } from './given.helper.spec';
 
 const AT = '2025-02-13T11:00:00Z';
 
@@ -69,10 +69,13 @@ describe('ReportHotpatchFailure', () => {
       .then([{ type: 'HotpatchFailed', data: { deviceId: DEVICE_ID, patchId: 'KB5052093', errorCode: '0x800f0922', failedAt: AT } }]);
   });
 
-  it('changes no state: a failed hotpatch is not installed', () => {
+  it('installs nothing, but records the failure: the device falls back to the LCU until a hotpatch applies again', () => {
     const history = [deviceRegistered()];
-    const failure = given(history).when(reportHotpatchFailure(FEBRUARY_2025_HOTPATCH), patchState(FEBRUARY_2025_HOTPATCH)).events();
-    expect(stateAfter([...history, ...failure])).toEqual(stateAfter(history));
+    const failure = given(history).when(reportHotpatchFailure(FEBRUARY_2025_HOTPATCH, { at: AT, errorCode: '0x800f0922' }), patchState(FEBRUARY_2025_HOTPATCH)).events();
+    const before = registeredStateAfter(history);
+    const after = registeredStateAfter([...history, ...failure]);
+    expect(after).toEqual({ ...before, hotpatchFailure: { patchId: 'KB5052093', errorCode: '0x800f0922', failedAt: AT } });
+    expect(registeredStateAfter([...history, ...failure, hotpatchApplied(FEBRUARY_2025_HOTPATCH)]).hotpatchFailure).toBeNull();
   });
 
   it('refuses a failure of a patch the catalog does not have (PATCH_NOT_FOUND)', () => {

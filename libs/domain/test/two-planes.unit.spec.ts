@@ -3,18 +3,26 @@ import {
   APRIL_2025_BASELINE,
   FEBRUARY_2025_CVES,
   FEBRUARY_2025_HOTPATCH,
+  JANUARY_2025_BASELINE,
+  JANUARY_2025_CVES,
+  MARCH_2025_HOTPATCH,
   MAY_2025_CVES,
   MAY_2025_HOTPATCH,
   SEPTEMBER_2025_CUMULATIVE,
   SEPTEMBER_2025_HOTPATCH,
   aDeviceHistory,
 } from '../../../test/builders';
-import { registeredStateAfter } from './given.helper.spec';
+import { catalogOf, registeredStateAfter } from './given.helper.spec';
 
-/** Both planes of the device after `history`, as operators see them. */
-function view(history: ReturnType<typeof aDeviceHistory>, offered: typeof FEBRUARY_2025_HOTPATCH | null = null): DeviceView {
-  return describeDevice(registeredStateAfter(history.events), offered && { patch: offered, revoked: false });
+/** The releases of this story: the January baseline, its two hotpatches, the April baseline and its May hotpatch. */
+const CATALOG = catalogOf(JANUARY_2025_BASELINE, FEBRUARY_2025_HOTPATCH, MARCH_2025_HOTPATCH, APRIL_2025_BASELINE, MAY_2025_HOTPATCH);
+
+/** Both planes of the device after `history`, as operators see them through the catalog. */
+function view(history: ReturnType<typeof aDeviceHistory>): DeviceView {
+  return describeDevice(registeredStateAfter(history.events), CATALOG);
 }
+
+const sorted = (...lists: string[][]) => lists.flat().sort();
 
 describe('the memory and disk planes through apply, reboot, staged baseline, reboot, revert', () => {
   // Each step starts a fresh history from the previous step's recipe, so every test stands alone.
@@ -25,20 +33,24 @@ describe('the memory and disk planes through apply, reboot, staged baseline, reb
   const onApril = () => stagedApril().rebooted();
   const revertedMay = () => onApril().applied(MAY_2025_HOTPATCH).rebooted().reverted(MAY_2025_HOTPATCH);
   const cleanedUp = () => revertedMay().rebooted();
-  const aprilCves = [...APRIL_2025_BASELINE.cves].sort();
+  const january = { build: '26100.2894', baselineBuild: '26100.2894', release: 'KB5050009', baselineKb: 'KB5050009', hotpatches: [], cves: sorted(JANUARY_2025_CVES) };
+  const february = { build: '26100.3032', baselineBuild: '26100.2894', release: 'KB5052093', baselineKb: 'KB5050009', hotpatches: ['KB5052093'] };
+  // The April baseline is cumulative: it carries January to March as well as its own fixes.
+  const april = { build: '26100.3775', baselineBuild: '26100.3775', release: 'KB5055523', baselineKb: 'KB5055523', hotpatches: [], cves: sorted(APRIL_2025_BASELINE.cves) };
 
-  it('starts with both planes on the registered baseline and nothing pending', () => {
-    const v = view(registered(), FEBRUARY_2025_HOTPATCH);
-    expect(v.memory).toEqual({ build: '26100.2894', baselineBuild: '26100.2894', hotpatches: [], cves: [] });
+  it('starts with both planes on the registered baseline, protected by what that baseline fixes, and nothing pending', () => {
+    const v = view(registered());
+    expect(v.memory).toEqual(january);
     expect(v.disk).toEqual(v.memory);
     expect(v).toMatchObject({ pendingCommit: [], pendingRestart: null, pendingRemoval: [], retired: false });
-    expect(v.eligibility).toEqual({ eligible: true, reasons: [], patchId: 'KB5052093' });
+    // Judged for the newest hotpatch the catalog offers on its baseline.
+    expect(v.eligibility).toEqual({ eligible: true, reasons: [], patchId: 'KB5053636' });
   });
 
-  it('1. apply: memory runs the hotpatch build and its CVEs; disk lags until a reboot', () => {
+  it('1. apply: memory runs the hotpatch build, with its baseline\'s fixes and its own; disk lags until a reboot', () => {
     const v = view(applied());
-    expect(v.memory).toEqual({ build: '26100.3032', baselineBuild: '26100.2894', hotpatches: ['KB5052093'], cves: [...FEBRUARY_2025_CVES].sort() });
-    expect(v.disk).toEqual({ build: '26100.2894', baselineBuild: '26100.2894', hotpatches: [], cves: [] });
+    expect(v.memory).toEqual({ ...february, cves: sorted(JANUARY_2025_CVES, FEBRUARY_2025_CVES) });
+    expect(v.disk).toEqual(january);
     expect(v.pendingCommit).toEqual(['KB5052093']);
     expect(v.pendingRestart).toBeNull();
     const state = registeredStateAfter(applied().events);
@@ -50,21 +62,20 @@ describe('the memory and disk planes through apply, reboot, staged baseline, reb
   it('2. reboot: the hotpatch is written to disk and the planes agree', () => {
     const v = view(committed());
     expect(v.disk).toEqual(v.memory);
-    expect(v.disk).toMatchObject({ build: '26100.3032', hotpatches: ['KB5052093'], cves: [...FEBRUARY_2025_CVES].sort() });
+    expect(v.disk).toEqual({ ...february, cves: sorted(JANUARY_2025_CVES, FEBRUARY_2025_CVES) });
     expect(v.pendingCommit).toEqual([]);
   });
 
   it('3. stage the April baseline: disk is ahead of memory, a restart is pending, hotpatches are refused', () => {
-    const v = view(stagedApril(), FEBRUARY_2025_HOTPATCH);
+    const v = view(stagedApril());
     expect(v.pendingRestart).toEqual({ patchId: 'KB5055523', build: '26100.3775', stagedAt: expect.any(String) });
     expect(v.memory.build).toBe('26100.3032');
     expect(diskBaselineBuild(registeredStateAfter(stagedApril().events))).toBe('26100.3775');
-    expect(v.eligibility).toEqual({ eligible: false, reasons: ['BASELINE_MISMATCH'], patchId: 'KB5052093' });
+    expect(v.eligibility).toEqual({ eligible: false, reasons: ['BASELINE_MISMATCH'], patchId: 'KB5053636' });
   });
 
   it('4. reboot: the April baseline runs on both planes and supersedes the February hotpatch', () => {
-    const v = view(onApril(), MAY_2025_HOTPATCH);
-    const april = { build: '26100.3775', baselineBuild: '26100.3775', hotpatches: [], cves: aprilCves };
+    const v = view(onApril());
     expect(v.memory).toEqual(april);
     expect(v.disk).toEqual(april);
     expect(v.profile.build).toBe('26100.3775');
@@ -74,8 +85,15 @@ describe('the memory and disk planes through apply, reboot, staged baseline, reb
 
   it('5. apply a hotpatch of the new baseline, reboot, then revert: memory drops it now, disk keeps it until the next reboot', () => {
     const v = view(revertedMay());
-    expect(v.memory).toEqual({ build: '26100.3775', baselineBuild: '26100.3775', hotpatches: [], cves: aprilCves });
-    expect(v.disk).toEqual({ build: '26100.4052', baselineBuild: '26100.3775', hotpatches: ['KB5058497'], cves: [...aprilCves, ...MAY_2025_CVES].sort() });
+    expect(v.memory).toEqual(april);
+    expect(v.disk).toEqual({
+      build: '26100.4052',
+      baselineBuild: '26100.3775',
+      release: 'KB5058497',
+      baselineKb: 'KB5055523',
+      hotpatches: ['KB5058497'],
+      cves: sorted(APRIL_2025_BASELINE.cves, MAY_2025_CVES),
+    });
     expect(v.pendingRemoval).toEqual(['KB5058497']);
     expect(v.pendingCommit).toEqual([]);
   });
@@ -83,7 +101,7 @@ describe('the memory and disk planes through apply, reboot, staged baseline, reb
   it('6. reboot: the reverted hotpatch leaves the disk and the planes agree again', () => {
     const v = view(cleanedUp());
     expect(v.memory).toEqual(v.disk);
-    expect(v.disk).toEqual({ build: '26100.3775', baselineBuild: '26100.3775', hotpatches: [], cves: aprilCves });
+    expect(v.disk).toEqual(april);
     expect(v.pendingRemoval).toEqual([]);
   });
 });

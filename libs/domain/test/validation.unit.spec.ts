@@ -64,14 +64,36 @@ describe('timestamps', () => {
   ])('refuse %s', (_name, value) => expect(isIsoTimestamp(value)).toBe(false));
 });
 
-describe('parsePatchDefinition', () => {
-  it('accepts a hotpatch and fills in what was left out', () => {
-    expect(parsePatchDefinition(hotpatchInput())).toEqual({ ...hotpatchInput(), products: null, supersedes: [] });
+/**
+ * The API's first shape of a patch (one build, one baseline build, `cumulative` for an LCU) is still accepted,
+ * and read as a release as a version-1 event is: the build under its OS version, products of its build line.
+ * The release shape itself is tested in release-definition.unit.spec.ts.
+ */
+describe('parsePatchDefinition, the first shape (one build)', () => {
+  it('accepts a hotpatch and reads it as a release: builds and baseline builds by OS version, products of its build line', () => {
+    expect(parsePatchDefinition(hotpatchInput())).toEqual({
+      patchId: 'KB5052093',
+      kind: 'hotpatch',
+      releasedAt: '2025-02-11T18:00:00Z',
+      products: ['windows-11', 'windows-server-2025'],
+      builds: { '24H2': '26100.3032' },
+      architectures: ['x64', 'arm64'],
+      baselineKb: null,
+      baselineBuilds: { '24H2': '26100.2894' },
+      cves: ['CVE-2025-21418', 'CVE-2025-21391'],
+      supersedes: [],
+      replaces: [],
+    });
   });
 
-  it('accepts a baseline without baselineBuild', () => {
+  it('accepts a baseline without baselineBuild: no baseline builds', () => {
     const baseline = { patchId: 'KB5050009', kind: 'baseline', build: '26100.2894', releasedAt: '2025-01-14T18:00:00Z', architectures: ['x64'], cves: [] };
-    expect(parsePatchDefinition(baseline)).toMatchObject({ kind: 'baseline', baselineBuild: null });
+    expect(parsePatchDefinition(baseline)).toMatchObject({ kind: 'baseline', builds: { '24H2': '26100.2894' }, baselineKb: null, baselineBuilds: {} });
+  });
+
+  it('reads the first shape\'s `cumulative` as an LCU', () => {
+    const cumulative = { patchId: 'KB5065426', kind: 'cumulative', build: '26100.6584', releasedAt: '2025-09-09T17:00:00Z', architectures: ['x64'], cves: [] };
+    expect(parsePatchDefinition(cumulative)).toMatchObject({ kind: 'lcu', builds: { '24H2': '26100.6584' } });
   });
 
   it('refuses anything but an object', () => {
@@ -96,23 +118,24 @@ describe('parsePatchDefinition', () => {
       supersedes: ['5050009'],
       colour: 'blue',
     };
+    // The fields both shapes share first, then those of the first shape.
     expect(invalidFieldsOf(() => parsePatchDefinition(input))).toEqual([
       'colour',
       'patchId',
       'kind',
-      'build',
-      'baselineBuild',
       'releasedAt',
       'architectures[0]',
-      'products[0]',
       'cves[0]',
       'supersedes[0]',
+      'build',
+      'baselineBuild',
+      'products[0]',
       'baselineBuild',
     ]);
   });
 
-  it('names every missing required field', () => {
-    expect(invalidFieldsOf(() => parsePatchDefinition({}))).toEqual(['patchId', 'kind', 'build', 'releasedAt', 'architectures', 'cves']);
+  it('names every missing required field: without `build` the input is read as a release, which needs products and builds', () => {
+    expect(invalidFieldsOf(() => parsePatchDefinition({}))).toEqual(['patchId', 'kind', 'releasedAt', 'architectures', 'cves', 'products', 'builds']);
   });
 
   it.each(['KB505', 'kb5052093', 'KB-5052093', 'KB505209312', '5052093'])('refuses the KB id %s', (patchId) => {
@@ -139,7 +162,7 @@ describe('parsePatchDefinition', () => {
   });
 
   it('compares the hotpatch build with its baseline numerically', () => {
-    expect(parsePatchDefinition(hotpatchInput({ baselineBuild: '26100.9999', build: '26100.10000' })).build).toBe('26100.10000');
+    expect(parsePatchDefinition(hotpatchInput({ baselineBuild: '26100.9999', build: '26100.10000' })).builds).toEqual({ '24H2': '26100.10000' });
     expect(invalidFieldsOf(() => parsePatchDefinition(hotpatchInput({ baselineBuild: '26100.10000', build: '26100.9999' })))).toEqual(['build']);
   });
 
