@@ -95,6 +95,20 @@ export class PatchstateGrpcClient {
     }
   }
 
+  /** One server reflection request and its answer, as grpcurl asks; an error response rejects. */
+  reflect(request: object): Promise<any> {
+    return new Promise<any>((resolve, reject) => {
+      const call = this.reflection.ServerReflectionInfo();
+      call.on('data', (reply: any) => {
+        call.end();
+        if (reply.errorResponse) reject(new Error(reply.errorResponse.errorMessage));
+        else resolve(reply);
+      });
+      call.on('error', reject);
+      call.write(request);
+    });
+  }
+
   stream(service: 'Audit', method: string, request: object, extra: Record<string, string> = {}): ClientReadableStream<any> {
     return this.clients[service][method](request, this.metadata(extra));
   }

@@ -8,6 +8,7 @@ import { MessagingModule } from '@patchstate/messaging';
 import { ReadModelQueriesModule } from '@patchstate/read-models';
 import { DeviceCommandsController } from './commands/devices.controller';
 import { PatchCommandsController } from './commands/patches.controller';
+import { CatalogImportsController } from './commands/catalog-imports.controller';
 import { CommandGateway } from './http/command-gateway';
 import { ErrorFilter } from './http/domain-error.filter';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
@@ -33,7 +34,7 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, ReadModelQueriesModule, AuthModule, GrpcApiModule],
-      controllers: [DeviceCommandsController, PatchCommandsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController],
+      controllers: [DeviceCommandsController, PatchCommandsController, CatalogImportsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController],
       providers: [
         CommandGateway,
         OutboxRelayService,

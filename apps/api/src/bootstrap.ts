@@ -2,9 +2,11 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
 import { CustomStrategy } from '@nestjs/microservices';
 import { AppConfig } from '@patchstate/config';
 import { ApiModule } from './api.module';
+import { CATALOG_IMPORTS_PATH } from './commands/catalog-imports.controller';
 import { GrpcLifecycle } from './grpc/grpc-lifecycle';
 import { PatchstateGrpcServer, registerGrpcServer } from './grpc/grpc-server';
 
@@ -19,6 +21,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     bodyParser: false,
     ...(options.logger === false ? { logger: false } : {}),
   });
+  // A release file is larger than a command: its route parses first, with the larger of the two limits.
+  app.use(CATALOG_IMPORTS_PATH, json({ limit: largerLimit(config.http.bodyLimit, CATALOG_IMPORT_BODY_LIMIT), strict: false }));
   app.useBodyParser('json', { limit: config.http.bodyLimit, strict: false });
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
@@ -41,6 +45,20 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   SwaggerModule.setup('docs', app, document);
   connectGrpc(app, config);
   return app;
+}
+
+/** The body limit of POST /v1/catalog/imports, unless HTTP_BODY_LIMIT is larger: the real release data is ~40kb. */
+export const CATALOG_IMPORT_BODY_LIMIT = '1mb';
+
+const BYTES_PER_UNIT: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** The larger of two limits written as config accepts them (`64kb`, `1mb`). */
+function largerLimit(a: string, b: string): string {
+  const bytes = (limit: string) => {
+    const [, amount, unit] = /^(\d+)(b|kb|mb)$/.exec(limit) ?? ['', '0', 'b'];
+    return Number(amount) * BYTES_PER_UNIT[unit];
+  };
+  return bytes(a) >= bytes(b) ? a : b;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Actor, CommandMetadata, FieldChecks } from '@patchstate/domain';
+import { Actor, CommandMetadata, FieldChecks, ValidationError } from '@patchstate/domain';
 import { AnyCommand, CommandResult, ExecuteCommand, ExecutionOptions } from '@patchstate/command-handling';
 
 /** A command as a transport builds it: the envelope adds ids, the clock and the caller. */
@@ -33,6 +33,7 @@ export interface CommandEnvelope {
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const CORRELATION_ID_RULE = 'must be 1-128 letters, digits or . _ : -';
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,255}$/;
 const EXPECTED_VERSION = /^(?:W\/)?"?(\d{1,9})"?$/;
 
@@ -48,7 +49,7 @@ export function commandEnvelope(
 ): CommandEnvelope {
   const checks = new FieldChecks({});
   if (caller.correlationId !== undefined && !CORRELATION_ID.test(caller.correlationId)) {
-    checks.fail(names.correlationId, 'must be 1-128 letters, digits or . _ : -');
+    checks.fail(names.correlationId, CORRELATION_ID_RULE);
   }
   const expected = caller.expectedVersion === undefined ? undefined : EXPECTED_VERSION.exec(caller.expectedVersion.trim());
   if (expected === null) checks.fail(names.expectedVersion, 'must be a stream version such as "3"');
@@ -72,6 +73,15 @@ export function commandEnvelope(
     options.idempotency = { key: caller.idempotencyKey, requestHash: caller.requestFingerprint() };
   }
   return { execute: new ExecuteCommand({ ...command, metadata } as AnyCommand, options), metadata };
+}
+
+/**
+ * The correlation id of a call that is no single command (a catalog import runs one per release): checked as
+ * commandEnvelope checks it, generated when absent.
+ */
+export function correlationIdOf(value: string | undefined, field: string): string {
+  if (value !== undefined && !CORRELATION_ID.test(value)) throw new ValidationError([{ field, message: CORRELATION_ID_RULE }]);
+  return value ?? randomUUID();
 }
 
 /** The stream version and global position an answer carries, accepted (201) or a recorded refusal (422). */

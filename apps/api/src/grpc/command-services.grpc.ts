@@ -1,8 +1,10 @@
 import { Controller, UseFilters } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { GrpcMethod } from '@nestjs/microservices';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import { Requires } from '@patchstate/auth';
+import { Requires, principalOf } from '@patchstate/auth';
+import { CatalogImportSummary } from '@patchstate/command-handling';
 import {
   parseApplyHotpatch,
   parseCheckIn,
@@ -18,8 +20,10 @@ import {
   parseRevokePatch,
   parseStageUpdate,
 } from '@patchstate/domain';
-import { CommandReply, GrpcCommandGateway } from './grpc-command-gateway';
+import { importCatalog } from '../command-envelope/catalog-import';
+import { CommandReply, GrpcCommandGateway, single } from './grpc-command-gateway';
 import { GrpcErrorFilter } from './grpc-errors';
+import { ValueMessage, toValue } from './struct-codec';
 
 /** A decoded request: camelCase fields, absent ones undefined (see SERVER_LOADER_OPTIONS). */
 type GrpcRequest = Record<string, unknown>;
@@ -132,7 +136,10 @@ function publishBody(request: GrpcRequest): GrpcRequest {
 @UseFilters(GrpcErrorFilter)
 @Controller()
 export class PatchCatalogGrpcController {
-  constructor(private readonly gateway: GrpcCommandGateway) {}
+  constructor(
+    private readonly gateway: GrpcCommandGateway,
+    private readonly bus: CommandBus,
+  ) {}
 
   @GrpcMethod('PatchCatalog', 'PublishPatch')
   publishPatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
@@ -147,4 +154,45 @@ export class PatchCatalogGrpcController {
     const { reason } = parseRevokePatch(body);
     return this.gateway.run({ method: 'RevokePatch', request, metadata, unary }, { type: 'RevokePatch', data: { patchId, reason } });
   }
+
+  /** The same parsing, rules and summary as POST /v1/catalog/imports. */
+  @GrpcMethod('PatchCatalog', 'ImportCatalog')
+  async importCatalog(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<ImportCatalogReply> {
+    const { dryRun, ...file } = request;
+    const { summary, correlationId } = await importCatalog(
+      this.bus,
+      { principal: principalOf(metadata), correlationId: single(metadata, 'x-correlation-id'), correlationField: 'x-correlation-id' },
+      file,
+      { dryRun: dryRun === true },
+    );
+    const headers = new Metadata();
+    headers.set('x-correlation-id', correlationId);
+    if (summary.position !== null) headers.set('x-position', summary.position);
+    unary.sendMetadata(headers);
+    return importReply(summary, correlationId);
+  }
+}
+
+/** The ImportCatalogReply message of patch_catalog.proto. */
+interface ImportCatalogReply {
+  published: string[];
+  amended: { kb: string; changes: { field: string; before: ValueMessage; after: ValueMessage }[] }[];
+  unchanged: string[];
+  position?: string;
+  dryRun: boolean;
+  correlationId: string;
+}
+
+function importReply(summary: CatalogImportSummary, correlationId: string): ImportCatalogReply {
+  return {
+    published: summary.published,
+    amended: summary.amended.map(({ kb, changes }) => ({
+      kb,
+      changes: changes.map((change) => ({ field: change.field, before: toValue(change.from), after: toValue(change.to) })),
+    })),
+    unchanged: summary.unchanged,
+    ...(summary.position !== null ? { position: summary.position } : {}),
+    dryRun: summary.dryRun,
+    correlationId,
+  };
 }

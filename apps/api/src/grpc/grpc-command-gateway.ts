@@ -87,7 +87,7 @@ export class GrpcCommandGateway {
 }
 
 /** A metadata value the caller sent once: a repeated key names no single version, key or id. */
-function single(metadata: Metadata, key: string): string | undefined {
+export function single(metadata: Metadata, key: string): string | undefined {
   const values = metadata.get(key);
   if (values.length === 0) return undefined;
   if (values.length > 1 || typeof values[0] !== 'string') throw new ValidationError([{ field: key, message: 'must be sent once, as text' }]);

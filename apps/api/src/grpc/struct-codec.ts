@@ -21,7 +21,7 @@ export function toStruct(value: unknown): StructMessage {
   };
 }
 
-function toValue(value: unknown): ValueMessage {
+export function toValue(value: unknown): ValueMessage {
   if (value === null || value === undefined) return { nullValue: 'NULL_VALUE' };
   if (typeof value === 'number') return { numberValue: value };
   if (typeof value === 'string') return { stringValue: value };

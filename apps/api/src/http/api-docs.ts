@@ -53,3 +53,43 @@ export function ApiQueryResponses(): MethodDecorator & ClassDecorator {
     error(503, 'PROJECTION_BEHIND: ?minPosition was not applied within the bound'),
   );
 }
+
+/** A catalog import's request, as in docs/catalog.md. */
+export const CATALOG_IMPORT_EXAMPLE = {
+  format: 'csv',
+  content: 'kb,releasedAt,kind,product,builds.24H2,builds.25H2,baselineKb,cves\nKB5073457,2026-01-13,hotpatch,windows-11,26100.7623,26200.7623,KB5072033,CVE-2026-20805\n',
+};
+
+const CATALOG_IMPORT_SUMMARY = {
+  example: {
+    published: ['KB5073457'],
+    amended: [{ kb: 'KB5072033', changes: [{ field: 'cves', from: ['CVE-2025-62221'], to: ['CVE-2025-62221', 'CVE-2025-54100'] }] }],
+    unchanged: ['KB5050009'],
+    position: '1045',
+    dryRun: false,
+  },
+};
+
+/** The answers of POST /v1/catalog/imports. */
+export function ApiCatalogImportResponses(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiResponse({ status: 201, description: 'Imported, and events were appended: the summary; X-Position is the last event\'s position', schema: CATALOG_IMPORT_SUMMARY }),
+    ApiResponse({ status: 200, description: 'Nothing to append (every release unchanged), or a dry run: the summary, position null', schema: CATALOG_IMPORT_SUMMARY }),
+    ApiResponse({
+      status: 400,
+      description: 'VALIDATION_FAILED: the file was refused whole; details.rows names each bad row (line, kb, errors), details.fields the same flattened',
+      schema: {
+        ...ERROR_SCHEMA,
+        example: {
+          code: 'VALIDATION_FAILED',
+          message: 'the file was not imported, 1 bad row: line 12 (KB5052105): kind must be one of baseline, hotpatch, lcu, oob-hotpatch, oob-lcu',
+          details: {
+            fields: [{ field: 'line 12 (KB5052105) kind', message: 'must be one of baseline, hotpatch, lcu, oob-hotpatch, oob-lcu' }],
+            rows: [{ line: 12, index: 2, kb: 'KB5052105', errors: [{ field: 'kind', message: 'must be one of baseline, hotpatch, lcu, oob-hotpatch, oob-lcu' }] }],
+          },
+        },
+      },
+    }),
+    ...ACCESS_ERRORS,
+  );
+}
