@@ -3,6 +3,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// SQL naming a table of the event store, in a string or a template literal.
+const EVENT_STORE_TABLE = String.raw`/\b(FROM|INTO|UPDATE|JOIN)\s+(public\.)?(events|streams|outbox|event_store_position)\b/i`;
+const EVENT_STORE_TABLE_QUERIES = [`Literal[value=${EVENT_STORE_TABLE}]`, `TemplateElement[value.raw=${EVENT_STORE_TABLE}]`].map((selector) => ({
+  selector,
+  message: 'Only libs/event-store queries events, streams, outbox or event_store_position: use EventLog, Outbox or PostgresEventStore.',
+}));
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.local/**', 'coverage/**'] },
   {
@@ -24,6 +31,27 @@ export default tseslint.config(
         'error',
         { patterns: ['@nestjs/*', 'typeorm', 'typeorm/*', 'kafkajs', 'pg', '@patchstate/*', 'node:crypto', 'crypto'] },
       ],
+    },
+  },
+  {
+    // The event store owns its log: `events`, `streams`, `outbox` and the position counter are read and written
+    // only in libs/event-store (EventLog.readAll, Outbox.claim/markPublished, readStream, lastPosition), so their
+    // shape can change in one place. Tests are exempt: they inspect and tamper with the tables as an outsider.
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'bench/**/*.ts'],
+    ignores: [
+      'libs/event-store/**',
+      '**/test/**',
+      '**/*.spec.ts',
+      // Still query the log directly: to move next to the event store.
+      'apps/replay/src/commands/device-history.command.ts',
+      'libs/read-models/src/as-of/read-models-as-of.ts',
+      'libs/read-models/src/audit/audit-queries.ts',
+      'libs/read-models/src/device-state/device-queries.ts',
+      'libs/read-models/src/fleet/fleet-summary-queries.ts',
+      'libs/read-models/src/patch-catalog/catalog-reader.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': ['error', ...EVENT_STORE_TABLE_QUERIES],
     },
   },
   {

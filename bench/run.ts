@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ExecuteCommand, ExecuteCommandHandler } from '@patchstate/command-handling';
 import { CommandMetadata, DeviceCommand, PatchCatalogCommand } from '@patchstate/domain';
-import { EVENT_COLUMNS, PostgresEventStore, ensureDatabaseExists, openDatabase, readStoreId, toRecordedEvent, verifyHashChains } from '@patchstate/event-store';
+import { EventLog, PostgresEventStore, ensureDatabaseExists, openDatabase, readStoreId, verifyHashChains } from '@patchstate/event-store';
 import { toEnvelope } from '@patchstate/messaging';
 import { AuditQueries, ProjectionEngine, allProjections } from '@patchstate/read-models';
 
@@ -95,20 +95,18 @@ async function main(): Promise<void> {
   );
   results[results.length - 1].note = `${gaveUp} commands answered VERSION_CONFLICT after the handler's retries`;
 
-  const total = Number((await db.query('SELECT count(*) AS n FROM events'))[0].n);
+  const log = new EventLog(db);
+  const total = await log.count();
   const engine = new ProjectionEngine(db, allProjections());
   const storeId = await readStoreId(db);
   results.push(
     await timed('projection engine, batches of 500', total, async () => {
-      for (let after = 0; ; ) {
-        const rows = await db.query(`SELECT ${EVENT_COLUMNS}, stream_type FROM events WHERE position > $1 ORDER BY position LIMIT 500`, [after]);
-        if (rows.length === 0) break;
-        const messages = rows.map((row: Parameters<typeof toRecordedEvent>[0] & { stream_type: string }) => {
-          const envelope = toEnvelope(toRecordedEvent(row), row.stream_type, storeId);
+      for await (const page of log.readAll({}, 500)) {
+        const messages = page.map((event) => {
+          const envelope = toEnvelope(event, event.streamType, storeId);
           return { offset: envelope.position, envelope, raw: '' };
         });
         await engine.applyBatch(null, messages, null);
-        after = Number(rows[rows.length - 1].position);
       }
     }),
   );
@@ -139,7 +137,7 @@ async function main(): Promise<void> {
   const heapGrowthMb = (peak - heapBefore) / 1024 / 1024;
   results[results.length - 1].note = `peak heap growth ${heapGrowthMb.toFixed(1)} MB`;
 
-  const allEvents = Number((await db.query('SELECT count(*) AS n FROM events'))[0].n);
+  const allEvents = await log.count();
   results.push(await timed('verify every hash chain', allEvents, async () => void (await verifyHashChains(db))));
 
   console.log('\npatchstate benchmark (local Postgres, 2 cores)\n');

@@ -4,3 +4,5 @@ export * from './hash-chain';
 export * from './chain-verifier';
 export * from './event-store.module';
 export * from './transaction';
+export * from './event-log';
+export * from './outbox';

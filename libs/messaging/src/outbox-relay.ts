@@ -1,7 +1,7 @@
 import { Kafka, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { EVENT_COLUMNS, OUTBOX_CHANNEL, readStoreId, toRecordedEvent } from '@patchstate/event-store';
+import { OUTBOX_CHANNEL, Outbox, readStoreId } from '@patchstate/event-store';
 import { toEnvelope } from './event-envelope';
 
 export interface OutboxRelayOptions {
@@ -31,12 +31,15 @@ export class OutboxRelay {
   private failures = 0;
   private isLeader = false;
   private storeId: string | undefined;
+  private readonly outbox: Outbox;
 
   constructor(
     private readonly db: DataSource,
     private readonly kafka: Kafka,
     private readonly options: OutboxRelayOptions,
-  ) {}
+  ) {
+    this.outbox = new Outbox(db);
+  }
 
   async start(): Promise<void> {
     this.running = true;
@@ -119,21 +122,16 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<number> {
-    const rows: (Parameters<typeof toRecordedEvent>[0] & { stream_type: string })[] = await this.db.query(
-      `SELECT ${EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}, e.stream_type
-       FROM outbox o JOIN events e ON e.position = o.position
-       WHERE o.published_at IS NULL ORDER BY o.position LIMIT $1`,
-      [this.options.batchSize],
-    );
-    if (rows.length === 0) return 0;
+    const events = await this.outbox.claim(this.options.batchSize);
+    if (events.length === 0) return 0;
     const producer = await this.connectedProducer();
     this.storeId ??= await readStoreId(this.db);
     const storeId = this.storeId;
     await producer.send({
       topic: this.options.topic,
       acks: -1,
-      messages: rows.map((row) => {
-        const envelope = toEnvelope(toRecordedEvent(row), row.stream_type, storeId);
+      messages: events.map((event) => {
+        const envelope = toEnvelope(event, event.streamType, storeId);
         return {
           key: envelope.streamId,
           value: JSON.stringify(envelope),
@@ -141,10 +139,8 @@ export class OutboxRelay {
         };
       }),
     });
-    await this.db.query('UPDATE outbox SET published_at = now() WHERE position = ANY($1::bigint[])', [
-      rows.map((row) => String(row.position)),
-    ]);
-    return rows.length;
+    await this.outbox.markPublished(events.map((event) => event.position));
+    return events.length;
   }
 
   private async connectedProducer(): Promise<Producer> {

@@ -2,7 +2,7 @@ import { Probe } from '@patchstate/auth';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '@patchstate/event-store';
+import { DATA_SOURCE, Outbox, PostgresEventStore } from '@patchstate/event-store';
 
 /**
  * Prometheus gauges read from Postgres, so they hold whichever process wrote the rows: how far the log has
@@ -17,11 +17,15 @@ export class ApiMetricsController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async metrics(): Promise<string> {
-    const [row]: Record<string, string>[] = await this.db.query(`
-      SELECT (SELECT last_position FROM event_store_position) AS last_position,
-             (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox_pending,
-             (SELECT coalesce(max(position), 0) FROM projection_stream_versions) AS projected_position,
+    const readModels: Promise<{ projected_position: string; parked: string }[]> = this.db.query(`
+      SELECT (SELECT coalesce(max(position), 0) FROM projection_stream_versions) AS projected_position,
              (SELECT count(*) FROM dead_letters WHERE status = 'parked') AS parked`);
+    const [lastPosition, outboxPending, [projected]] = await Promise.all([
+      new PostgresEventStore(this.db).lastPosition(),
+      new Outbox(this.db).pendingCount(),
+      readModels,
+    ]);
+    const row = { ...projected, last_position: lastPosition, outbox_pending: outboxPending };
     const lag = Math.max(0, Number(row.last_position) - Number(row.projected_position));
     return `${[
       '# HELP patchstate_event_store_position The global position of the newest event.',

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { EventLog, PostgresEventStore } from '@patchstate/event-store';
 import { DomainError, ValidationError } from '@patchstate/domain';
 
 /**
@@ -12,28 +13,40 @@ import { DomainError, ValidationError } from '@patchstate/domain';
  */
 export class ProjectionProgress {
   private appliedThrough = 0n;
+  private readonly store: PostgresEventStore;
+  private readonly log: EventLog;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource) {
+    this.store = new PostgresEventStore(db);
+    this.log = new EventLog(db);
+  }
 
   async isApplied(position: string): Promise<boolean> {
     const wanted = BigInt(position);
     if (wanted <= this.appliedThrough) return true;
-    const rows: { position: string }[] = await this.db.query(
-      `SELECT e.position::text AS position FROM events e
-       WHERE e.position > $1 AND e.position <= $2
-         AND NOT EXISTS (
-           SELECT 1 FROM projection_stream_versions v WHERE v.stream_id = e.stream_id AND v.version >= e.version
-         )
-       ORDER BY e.position LIMIT 1`,
-      [this.appliedThrough.toString(), position],
-    );
-    const [lastPosition]: { last_position: string }[] = await this.db.query('SELECT last_position::text AS last_position FROM event_store_position');
+    // Read first: every event up to it is committed and visible to the scan below.
+    const last = BigInt(await this.store.lastPosition());
     // A position the log has not reached yet is not applied either.
-    const reached = wanted <= BigInt(lastPosition.last_position);
-    const firstMissing = rows.length === 0 ? null : BigInt(rows[0].position);
-    const through = firstMissing === null ? (reached ? wanted : BigInt(lastPosition.last_position)) : firstMissing - 1n;
+    const reached = wanted <= last;
+    const firstMissing = await this.firstUnapplied(this.appliedThrough, reached ? wanted : last);
+    const through = firstMissing === null ? (reached ? wanted : last) : firstMissing - 1n;
     if (through > this.appliedThrough) this.appliedThrough = through;
     return reached && firstMissing === null;
+  }
+
+  /** The first position in (after, to] whose event no projection has applied (by its stream's guard row). */
+  private async firstUnapplied(after: bigint, to: bigint): Promise<bigint | null> {
+    if (to <= after) return null;
+    for await (const page of this.log.readAll({ after: after.toString(), to: to.toString() }, 500)) {
+      const rows: { stream_id: string; version: number }[] = await this.db.query(
+        'SELECT stream_id, max(version) AS version FROM projection_stream_versions WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
+        [[...new Set(page.map((event) => event.streamId))]],
+      );
+      const applied = new Map(rows.map((row) => [row.stream_id, Number(row.version)]));
+      const missing = page.find((event) => (applied.get(event.streamId) ?? 0) < event.version);
+      if (missing) return BigInt(missing.position);
+    }
+    return null;
   }
 
   /** `minPosition` as a caller sent it: absent (or 0, gRPC's default) asks for nothing; otherwise validated and awaited. */

@@ -1,62 +1,42 @@
 import { DataSource } from 'typeorm';
-import { EVENT_COLUMNS, readStoreId, toRecordedEvent } from '@patchstate/event-store';
+import { EventLog, PostgresEventStore, readStoreId } from '@patchstate/event-store';
 import { toEnvelope } from '@patchstate/messaging';
 import { EventSource, ReplayWindow, SourceBatch, SourceOpening, throwIfAborted } from './event-source';
 
-type EventRow = Parameters<typeof toRecordedEvent>[0] & { stream_type: string };
-
 /**
- * Reads the event store in global position order, one page at a time (memory stays bounded whatever the
- * size of the log). Positions are gap-free and handed out in commit order, so "everything up to the last
- * position seen at open" is a stable, complete snapshot.
+ * Reads the event store's log in global position order, one page at a time. The end is the last position
+ * seen at open: positions are gap-free and handed out in commit order, so everything up to it is a stable,
+ * complete snapshot.
  */
 export class StoreEventSource implements EventSource {
   readonly name = 'store';
   private lastPosition = '0';
+  private readonly log: EventLog;
 
   constructor(
     private readonly db: DataSource,
     private readonly window: ReplayWindow = {},
     private readonly pageSize = 1000,
-  ) {}
+  ) {
+    this.log = new EventLog(db);
+  }
 
   async open(): Promise<SourceOpening> {
-    const [{ last_position }]: { last_position: string }[] = await this.db.query('SELECT last_position FROM event_store_position');
-    let last = BigInt(last_position);
+    let last = BigInt(await new PostgresEventStore(this.db).lastPosition());
     if (this.window.toPosition !== undefined && BigInt(this.window.toPosition) < last) last = BigInt(this.window.toPosition);
     this.lastPosition = String(last);
-    let total = Number(last);
-    if (this.window.fromTime !== undefined) {
-      const [{ n }]: { n: string }[] = await this.db.query(
-        'SELECT count(*) AS n FROM events WHERE position <= $1 AND recorded_at >= $2',
-        [this.lastPosition, this.window.fromTime.toISOString()],
-      );
-      total = Number(n);
-    }
+    const total = this.window.fromTime === undefined ? Number(last) : await this.log.count({ to: this.lastPosition, fromTime: this.window.fromTime });
     return { total, end: { position: this.lastPosition } };
   }
 
   async read(handle: (batch: SourceBatch) => Promise<void>, signal?: AbortSignal): Promise<{ unreadable: number }> {
     // Stamped like the relay stamps what it publishes: the engine applies only this store's events.
     const storeId = await readStoreId(this.db);
-    const columns = `${EVENT_COLUMNS}, stream_type`;
-    let after = '0';
-    for (;;) {
+    throwIfAborted(signal);
+    for await (const page of this.log.readAll({ to: this.lastPosition, fromTime: this.window.fromTime }, this.pageSize)) {
+      await handle({ envelopes: page.map((event) => toEnvelope(event, event.streamType, storeId)), passedOver: 0 });
       throwIfAborted(signal);
-      const params: unknown[] = [after, this.lastPosition, this.pageSize];
-      let timeCondition = '';
-      if (this.window.fromTime !== undefined) {
-        params.push(this.window.fromTime.toISOString());
-        timeCondition = `AND recorded_at >= $${params.length}`;
-      }
-      const rows: EventRow[] = await this.db.query(
-        `SELECT ${columns} FROM events WHERE position > $1 AND position <= $2 ${timeCondition} ORDER BY position LIMIT $3`,
-        params,
-      );
-      if (rows.length === 0) return { unreadable: 0 };
-      await handle({ envelopes: rows.map((row) => toEnvelope(toRecordedEvent(row), row.stream_type, storeId)), passedOver: 0 });
-      after = String(rows[rows.length - 1].position);
-      if (rows.length < this.pageSize) return { unreadable: 0 };
     }
+    return { unreadable: 0 };
   }
 }
