@@ -104,7 +104,7 @@ function offTrainReasons(
       current !== null &&
       current.patchId !== baseline.patchId &&
       Date.parse(current.releasedAt) > Date.parse(baseline.releasedAt) &&
-      catalog.newest(subject, (p) => isHotpatchKind(p.kind) && catalog.baselineOf(p)?.patchId === current.patchId) !== null;
+      hotpatchShippedOn(current, catalog, subject);
     if (missed) reasons.push('MISSED_BASELINE');
   }
   const sinceBaseline = (at: string | null | undefined) =>
@@ -114,8 +114,16 @@ function offTrainReasons(
   return reasons;
 }
 
+function hotpatchShippedOn(baseline: PatchDefinition, catalog: ReleaseCatalog, subject: CatalogSubject): boolean {
+  return catalog.newest(subject, (p) => isHotpatchKind(p.kind) && catalog.baselineOf(p)?.patchId === baseline.patchId) !== null;
+}
+
 function nextBaseline(catalog: ReleaseCatalog, subject: CatalogSubject, resolved: ResolvedBuild): ServicingAssessment['nextBaseline'] {
   const current = catalog.newestBaseline(subject);
+  // The newest baseline, newer than what the device runs, brings it back as long as it can still be taken.
+  if (current !== null && Date.parse(current.releasedAt) > Date.parse(resolved.release.releasedAt) && !hotpatchShippedOn(current, catalog, subject)) {
+    return { patchId: current.patchId, expectedMonth: current.releasedAt.slice(0, 7) };
+  }
   // Off the train since the newer of what it runs and the newest baseline it did not take.
   const since = [resolved.release.releasedAt, current?.releasedAt ?? resolved.release.releasedAt].sort(
     (a, b) => Date.parse(b) - Date.parse(a),
