@@ -98,36 +98,36 @@ export function importRelease(definition: PatchDefinition, at = '2026-04-01T09:0
 /**
  * A device's history decided command by command through a catalog of real releases, each step at the time
  * given. A step the decider refuses or rejects throws: the test's setup is wrong, not the code under test.
+ * Each step returns a new history, so a test can keep an earlier one to compare with.
  */
 export class RealDevice {
-  private readonly recorded: DeviceEvent[] = [];
-
   constructor(
     readonly deviceId: string,
     private readonly catalog: ReleaseCatalog = realCatalog(),
+    private readonly recorded: readonly DeviceEvent[] = [],
   ) {}
 
-  registered(profile: Partial<DeviceProfile> & { build: Build }, at: string): this {
+  registered(profile: Partial<DeviceProfile> & { build: Build }, at: string): RealDevice {
     return this.decide(registerDevice(profile, { deviceId: this.deviceId, at }), null);
   }
 
-  checkedIn(build: Build, at: string): this {
+  checkedIn(build: Build, at: string): RealDevice {
     return this.decide(checkIn(build, { deviceId: this.deviceId, at }), null);
   }
 
-  applied(kb: string, at: string): this {
+  applied(kb: string, at: string): RealDevice {
     return this.decide(applyHotpatch(kb, { deviceId: this.deviceId, at }), realPatchState(kb));
   }
 
-  staged(kb: string, at: string): this {
+  staged(kb: string, at: string): RealDevice {
     return this.decide(stageUpdate(kb, { deviceId: this.deviceId, at }), realPatchState(kb));
   }
 
-  rebooted(at: string): this {
+  rebooted(at: string): RealDevice {
     return this.decide(commitOnReboot({ deviceId: this.deviceId, at }), null);
   }
 
-  failed(kb: string, at: string): this {
+  failed(kb: string, at: string): RealDevice {
     return this.decide(reportHotpatchFailure(kb, { deviceId: this.deviceId, at }), realPatchState(kb));
   }
 
@@ -144,13 +144,12 @@ export class RealDevice {
     return assessServicing(this.state, catalog);
   }
 
-  private decide(command: DeviceCommand, patch: PatchState | null): this {
+  private decide(command: DeviceCommand, patch: PatchState | null): RealDevice {
     const state = this.recorded.reduce(evolveDevice, initialDeviceState);
     const decided = decideDevice(command, state, patch, this.catalog);
     const rejected = decided.find((event) => event.type === 'HotpatchRejected');
     if (rejected) throw new Error(`setup step ${command.type} was rejected: ${JSON.stringify(rejected.data)}`);
-    this.recorded.push(...decided);
-    return this;
+    return new RealDevice(this.deviceId, this.catalog, [...this.recorded, ...decided]);
   }
 }
 

@@ -21,6 +21,7 @@ import {
 import { hotpatchEligibility } from './eligibility';
 import { planeBaselineBuild } from './plane-baseline';
 import { rebootOf } from './reboot';
+import { upgradedOutsideBaseline } from './servicing-path';
 
 /**
  * Decides what a command about a device means, given the device's history folded into state, for commands
@@ -88,8 +89,6 @@ function applyHotpatch(command: ApplyHotpatch, state: RegisteredDevice, patch: P
   }
   const running = planeBuild(state.memory);
   const runningRelease = catalog.resolve(state.profile.product, state.memory.baselineBuild);
-  const upgradedAt = state.osUpgradedAt ?? null;
-  const baselineReleasedAt = runningRelease?.baseline?.releasedAt ?? null;
   const eligibility = hotpatchEligibility(
     {
       profile: state.profile,
@@ -97,8 +96,7 @@ function applyHotpatch(command: ApplyHotpatch, state: RegisteredDevice, patch: P
       diskBaselineBuild: planeBaselineBuild(state.pendingRestart?.build ?? state.disk.baselineBuild, state.profile.product, catalog),
       retired: state.status === 'retired',
       buildKnown: runningRelease !== null,
-      osUpgradedSinceBaseline:
-        upgradedAt !== null && (baselineReleasedAt === null || Date.parse(baselineReleasedAt) <= Date.parse(upgradedAt)),
+      osUpgradedSinceBaseline: upgradedOutsideBaseline(runningRelease?.baseline ?? null, state.osUpgradedAt),
     },
     { definition, baselineBuild: catalog.baselineBuildOf(definition, running), build: buildOnVersionOf(definition.builds, running) },
     patch?.status === 'revoked',

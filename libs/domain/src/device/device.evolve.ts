@@ -85,10 +85,13 @@ export function evolveDevice(state: DeviceState, event: DeviceEvent): DeviceStat
   }
 }
 
-/** A new build reported means the device runs it in both planes now; the same build only says it was seen. */
+/**
+ * A new build reported means the device runs it in both planes now; the build it runs in memory only says it
+ * was seen (a hotpatch waiting for its reboot stays in memory only, a reverted one on disk until then).
+ */
 function checkedIn(state: RegisteredDevice, data: DeviceCheckedIn['data']): RegisteredDevice {
   const seen = { ...state, lastSeenAt: data.checkedInAt };
-  if (data.build === planeBuild(state.memory) && data.build === planeBuild(state.disk)) return seen;
+  if (data.build === planeBuild(state.memory)) return seen;
   const plane: Plane = { baselineBuild: data.build, baselinePatchId: null, baselineCves: [], hotpatches: [] };
   const staged = state.pendingRestart;
   return {

@@ -109,9 +109,20 @@ function offTrainReasons(
   }
   const sinceBaseline = (at: string | null | undefined) =>
     at != null && (baseline === null || Date.parse(baseline.releasedAt) <= Date.parse(at));
-  if (sinceBaseline(state.osUpgradedAt)) reasons.push('OS_UPGRADED_OUTSIDE_BASELINE');
+  if (upgradedOutsideBaseline(baseline, state.osUpgradedAt)) reasons.push('OS_UPGRADED_OUTSIDE_BASELINE');
   if (sinceBaseline(state.hotpatchFailure?.failedAt)) reasons.push('HOTPATCH_FAILED');
   return reasons;
+}
+
+/**
+ * An OS version change takes the device off the train unless the baseline it runs was released after it or in
+ * the same month: an upgrade in a baseline month, onto that baseline, keeps it on.
+ */
+export function upgradedOutsideBaseline(baseline: PatchDefinition | null, upgradedAt: string | null | undefined): boolean {
+  if (upgradedAt == null) return false;
+  if (baseline === null) return true;
+  const month = (at: string) => new Date(at).toISOString().slice(0, 7);
+  return Date.parse(baseline.releasedAt) <= Date.parse(upgradedAt) && month(baseline.releasedAt) !== month(upgradedAt);
 }
 
 function hotpatchShippedOn(baseline: PatchDefinition, catalog: ReleaseCatalog, subject: CatalogSubject): boolean {
