@@ -1,4 +1,5 @@
 import {
+  PatchDefinitionV1,
   ValidationError,
   isIsoTimestamp,
   parseApplyHotpatch,
@@ -13,6 +14,7 @@ import {
   parseRevert,
   parseRevokePatch,
   parseStageUpdate,
+  upcastPatchDefinitionV1,
 } from '@patchstate/domain';
 import { domainErrorOf, invalidFieldsOf } from './given.helper.spec';
 
@@ -64,26 +66,12 @@ describe('timestamps', () => {
   ])('refuse %s', (_name, value) => expect(isIsoTimestamp(value)).toBe(false));
 });
 
-/**
- * The API's first shape of a patch (one build, one baseline build, `cumulative` for an LCU) is still accepted,
- * and read as a release as a version-1 event is: the build under its OS version, products of its build line.
- * The release shape itself is tested in release-definition.unit.spec.ts.
- */
+/** The API's first shape (one build, a baseline build, `cumulative`), still accepted; the release shape: release-definition.unit.spec.ts. */
 describe('parsePatchDefinition, the first shape (one build)', () => {
-  it('accepts a hotpatch and reads it as a release: builds and baseline builds by OS version, products of its build line', () => {
-    expect(parsePatchDefinition(hotpatchInput())).toEqual({
-      patchId: 'KB5052093',
-      kind: 'hotpatch',
-      releasedAt: '2025-02-11T18:00:00Z',
-      products: ['windows-11', 'windows-server-2025'],
-      builds: { '24H2': '26100.3032' },
-      architectures: ['x64', 'arm64'],
-      baselineKb: null,
-      baselineBuilds: { '24H2': '26100.2894' },
-      cves: ['CVE-2025-21418', 'CVE-2025-21391'],
-      supersedes: [],
-      replaces: [],
-    });
+  it('accepts a hotpatch and reads it as a version-1 event is read (catalog-upcast.unit.spec.ts pins that shape)', () => {
+    const definition = parsePatchDefinition(hotpatchInput());
+    expect(definition).toEqual(upcastPatchDefinitionV1({ ...hotpatchInput(), products: null, supersedes: [] } as unknown as PatchDefinitionV1));
+    expect(definition).toMatchObject({ builds: { '24H2': '26100.3032' }, baselineBuilds: { '24H2': '26100.2894' }, products: ['windows-11', 'windows-server-2025'] });
   });
 
   it('accepts a baseline without baselineBuild: no baseline builds', () => {
