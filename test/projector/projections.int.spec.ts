@@ -17,6 +17,7 @@ import {
   commitOnReboot,
   registerDevice,
   revertHotpatch,
+  buildOf,
 } from '../builders';
 import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
 import { uniqueName } from '../support/test-database';
@@ -74,8 +75,8 @@ describe('projections from a scripted fleet history, through the broker into Pos
       expect(await devices.findDevice('ws-a')).toMatchObject({
         deviceId: 'ws-a',
         hostname: 'ws-a.corp.contoso.example',
-        memory: { build: MAR.build, baselineBuild: JANUARY_2025_BASELINE_BUILD, hotpatches: [FEB.patchId, MAR.patchId] },
-        disk: { build: FEB.build, baselineBuild: JANUARY_2025_BASELINE_BUILD, hotpatches: [FEB.patchId] },
+        memory: { build: buildOf(MAR), baselineBuild: JANUARY_2025_BASELINE_BUILD, hotpatches: [FEB.patchId, MAR.patchId] },
+        disk: { build: buildOf(FEB), baselineBuild: JANUARY_2025_BASELINE_BUILD, hotpatches: [FEB.patchId] },
         pendingCommit: [MAR.patchId],
         pendingRestart: null,
         eligibility: { eligible: true, reasons: [], patchId: MAR.patchId },
@@ -84,8 +85,8 @@ describe('projections from a scripted fleet history, through the broker into Pos
         updatedAt: iso(T.marAppliedA),
       });
       expect(await devices.findDevice('ws-b')).toMatchObject({
-        memory: { build: MAR.build, hotpatches: [FEB.patchId, MAR.patchId] },
-        disk: { build: MAR.build, hotpatches: [FEB.patchId, MAR.patchId] },
+        memory: { build: buildOf(MAR), hotpatches: [FEB.patchId, MAR.patchId] },
+        disk: { build: buildOf(MAR), hotpatches: [FEB.patchId, MAR.patchId] },
         pendingCommit: [],
         pendingRestart: null,
       });
@@ -94,10 +95,10 @@ describe('projections from a scripted fleet history, through the broker into Pos
     it('shows a staged baseline as pending restart, disk ahead of memory, and the baseline mismatch it causes', async () => {
       const devices = new DeviceQueries(database.db);
       expect(await devices.findDevice('ws-f')).toMatchObject({
-        memory: { build: FEB.build, hotpatches: [FEB.patchId] },
+        memory: { build: buildOf(FEB), hotpatches: [FEB.patchId] },
         disk: { build: JANUARY_2025_BASELINE_BUILD, hotpatches: [] },
         pendingCommit: [FEB.patchId],
-        pendingRestart: { patchId: APR.patchId, build: APR.build, stagedAt: T.aprStagedF },
+        pendingRestart: { patchId: APR.patchId, build: buildOf(APR), stagedAt: T.aprStagedF },
         eligibility: { eligible: false, reasons: ['BASELINE_MISMATCH'], patchId: MAR.patchId },
       });
     });
@@ -105,9 +106,9 @@ describe('projections from a scripted fleet history, through the broker into Pos
     it('moves a device onto the activated baseline at the reboot and offers that baseline\'s newest unrevoked hotpatch', async () => {
       const devices = new DeviceQueries(database.db);
       expect(await devices.findDevice('ws-e')).toMatchObject({
-        memory: { build: MAY.build, baselineBuild: APRIL_2025_BASELINE_BUILD, hotpatches: [MAY.patchId] },
-        disk: { build: APR.build, baselineBuild: APRIL_2025_BASELINE_BUILD, hotpatches: [] },
-        profile: { build: APR.build },
+        memory: { build: buildOf(MAY), baselineBuild: APRIL_2025_BASELINE_BUILD, hotpatches: [MAY.patchId] },
+        disk: { build: buildOf(APR), baselineBuild: APRIL_2025_BASELINE_BUILD, hotpatches: [] },
+        profile: { build: buildOf(APR) },
         pendingCommit: [MAY.patchId],
         pendingRestart: null,
         eligibility: { eligible: true, reasons: [], patchId: MAY.patchId },
@@ -141,7 +142,9 @@ describe('projections from a scripted fleet history, through the broker into Pos
       expect(await ids('pending-restart')).toEqual(['ws-f']);
       expect(await ids('ineligible')).toEqual(['ws-c', 'ws-d']);
       expect(await ids('hotpatched')).toEqual(['ws-a', 'ws-b', 'ws-e', 'ws-f']);
-      expect(await ids('up-to-date')).toEqual(['ws-b']);
+      // Nobody: the April baseline and a hotpatch on it shipped, so January's devices missed it (LCU path), and
+      // ws-e, on April, still waits for a reboot.
+      expect(await ids('up-to-date')).toEqual([]);
       expect(await ids('retired')).toEqual(['ws-j']);
 
       const first = await devices.listDevices('hotpatched', 3);
@@ -166,8 +169,13 @@ describe('projections from a scripted fleet history, through the broker into Pos
         { patch_id: OOB.patchId, kind: 'hotpatch', revoked: true, version: 2 },
       ]);
       const devices = new DeviceQueries(database.db);
-      expect(await devices.newestHotpatchFor(JANUARY_2025_BASELINE_BUILD)).toMatchObject({ patch: { patchId: MAR.patchId }, revoked: false });
-      expect(await devices.newestHotpatchFor(APRIL_2025_BASELINE_BUILD)).toMatchObject({ patch: { patchId: MAY.patchId }, revoked: false });
+      // ws-b runs the January baseline's newest hotpatch, but a hotpatch on April's baseline shipped: it missed that
+      // baseline and gets the LCU until the next one. ws-e is offered the April baseline's newest unrevoked hotpatch.
+      expect(await devices.findDevice('ws-b')).toMatchObject({
+        eligibility: { patchId: MAR.patchId },
+        servicing: { path: 'lcu', reasons: ['MISSED_BASELINE'], upToDate: false, nextBaseline: { patchId: null, expectedMonth: '2025-07' } },
+      });
+      expect(await devices.findDevice('ws-e')).toMatchObject({ eligibility: { patchId: MAY.patchId } });
     });
   });
 
@@ -196,12 +204,12 @@ describe('projections from a scripted fleet history, through the broker into Pos
     });
   });
 
-  describe('device_cve_protection', () => {
+  describe('CVE exposure through the catalog', () => {
     it('tells who is protected on disk, only in memory or exposed, and since when in each plane', async () => {
       const exposures = new CveExposureQueries(database.db);
       const cve = FEBRUARY_2025_CVES[0];
       const onDisk = await exposures.exposure(cve, 'protectedOnDisk', 100);
-      expect(onDisk.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 5 });
+      expect(onDisk.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 5, unknownBuild: 0 });
       expect(onDisk.devices).toEqual({
         items: [
           { deviceId: 'ws-a', protectedInMemorySince: iso(T.febAppliedA), protectedOnDiskSince: iso(T.rebootA) },
@@ -226,7 +234,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
       });
 
       const april = await exposures.exposure(APRIL_2025_CVES[0], 'protectedOnDisk', 100);
-      expect(april.counts).toEqual({ protectedOnDisk: 1, protectedInMemoryOnly: 0, exposed: 8 });
+      expect(april.counts).toEqual({ protectedOnDisk: 1, protectedInMemoryOnly: 0, exposed: 8, unknownBuild: 0 });
       expect(april.devices.items).toEqual([{ deviceId: 'ws-e', protectedInMemorySince: iso(T.rebootE), protectedOnDiskSince: iso(T.rebootE) }]);
     });
   });
@@ -235,7 +243,10 @@ describe('projections from a scripted fleet history, through the broker into Pos
     it('counts devices by state and by ineligibility reason', async () => {
       expect(await new FleetSummaryQueries(database.db).summary()).toEqual({
         devices: FLEET_DEVICES.length,
-        byState: { 'pending-commit': 3, 'pending-restart': 1, ineligible: 2, 'up-to-date': 1, hotpatched: 4, retired: 1 },
+        byState: { 'pending-commit': 3, 'pending-restart': 1, ineligible: 2, 'up-to-date': 0, hotpatched: 4, retired: 1 },
+        // ws-e runs the April baseline; the January devices missed it; ws-h also failed a hotpatch
+        byServicingPath: { hotpatch: 1, lcu: 6, ineligible: 2, 'unknown-build': 0 },
+        byOffTrainReason: { MISSED_BASELINE: 6, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 1 },
         byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
       });
     });
@@ -315,7 +326,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
       const exposures = new CveExposureQueries(database.db);
       const exposure = await exposures.exposure(FEBRUARY_2025_CVES[0], 'exposed', 100);
       // ten active devices now: every one in exactly one group
-      expect(exposure.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 6 });
+      expect(exposure.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 6, unknownBuild: 0 });
       expect(exposure.devices.items).toContainEqual({ deviceId: 'ws-k', protectedInMemorySince: null, protectedOnDiskSince: iso('2025-02-13T07:00:00Z') });
       const onDisk = await exposures.exposure(FEBRUARY_2025_CVES[0], 'protectedOnDisk', 100);
       expect(onDisk.devices.items.map((d) => d.deviceId)).toEqual(['ws-a', 'ws-b', 'ws-e']);

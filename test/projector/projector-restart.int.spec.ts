@@ -187,7 +187,7 @@ describe('a projector killed mid-batch and restarted', () => {
       const ends = await topicEndOffsets(kafka, topic.topic);
       expect(await storedCheckpoints(database.db, groupId, topic.topic)).toEqual(ends);
 
-      await reference.db.query(`TRUNCATE ${['device_state', 'device_cve_protection', 'patch_catalog', 'patch_rollout', 'projection_stream_versions'].join(', ')}`);
+      await reference.db.query(`TRUNCATE ${['device_state', 'device_plane_history', 'patch_catalog', 'patch_rollout', 'projection_stream_versions'].join(', ')}`);
       await new ProjectionEngine(reference.db, allProjections()).applyBatch(null, asIncomingMessages(envelopes), null);
       expect(await readModelSnapshot(database.db)).toEqual(await readModelSnapshot(reference.db));
     });

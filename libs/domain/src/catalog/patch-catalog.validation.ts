@@ -5,7 +5,19 @@ import { ARCHITECTURES, PATCH_KINDS, PRODUCTS, PatchDefinition } from './patch';
 import { OS_VERSIONS, OsBuilds, OsVersion } from './os-version';
 import { PatchDefinitionV1, upcastPatchDefinitionV1 } from './patch-events';
 
-const RELEASE_FIELDS = ['patchId', 'kind', 'releasedAt', 'products', 'builds', 'architectures', 'baselineKb', 'cves', 'supersedes', 'replaces'];
+const RELEASE_FIELDS = [
+  'patchId',
+  'kind',
+  'releasedAt',
+  'products',
+  'builds',
+  'architectures',
+  'baselineKb',
+  'baselineBuilds',
+  'cves',
+  'supersedes',
+  'replaces',
+];
 /** The first shape of the API (one build, a baseline build): still accepted, read as a release. */
 const LEGACY_FIELDS = ['patchId', 'kind', 'build', 'baselineBuild', 'releasedAt', 'architectures', 'products', 'cves', 'supersedes'];
 
@@ -38,11 +50,14 @@ function parseRelease(input: Record<string, unknown>): PatchDefinition {
     .stringList('products', { required: true, nonEmpty: true, pattern: /^.+$/, hint: 'a product', allowed: PRODUCTS })
     .optionalString('baselineKb', PATCH_ID, 'a KB number such as KB5050009')
     .stringList('replaces', { required: false, pattern: PATCH_ID, hint: 'a KB number' });
-  checkBuilds(checks, input.builds);
+  checkBuilds(checks, input.builds, 'builds', true);
+  checkBuilds(checks, input.baselineBuilds, 'baselineBuilds', false);
   const kind = input.kind;
-  if (kind === 'hotpatch' && input.baselineKb === undefined) checks.fail('baselineKb', 'is required for a hotpatch');
-  if (kind !== undefined && kind !== 'hotpatch' && kind !== 'oob-hotpatch' && input.baselineKb !== undefined) {
-    checks.fail('baselineKb', 'is only for a hotpatch');
+  const namesBaseline = input.baselineKb !== undefined || (isPlainObject(input.baselineBuilds) && Object.keys(input.baselineBuilds).length > 0);
+  if (kind === 'hotpatch' && !namesBaseline) checks.fail('baselineKb', 'is required for a hotpatch (or its baselineBuilds)');
+  if (kind !== undefined && kind !== 'hotpatch' && kind !== 'oob-hotpatch') {
+    if (input.baselineKb !== undefined) checks.fail('baselineKb', 'is only for a hotpatch');
+    if (input.baselineBuilds !== undefined) checks.fail('baselineBuilds', 'is only for a hotpatch');
   }
   checks.throwIfInvalid();
   return {
@@ -53,30 +68,31 @@ function parseRelease(input: Record<string, unknown>): PatchDefinition {
     builds: input.builds as OsBuilds,
     architectures: input.architectures as PatchDefinition['architectures'],
     baselineKb: (input.baselineKb as string | undefined) ?? null,
-    baselineBuilds: {},
+    baselineBuilds: (input.baselineBuilds as OsBuilds | undefined) ?? {},
     cves: input.cves as string[],
     supersedes: (input.supersedes as string[] | undefined) ?? [],
     replaces: (input.replaces as string[] | undefined) ?? [],
   };
 }
 
-function checkBuilds(checks: FieldChecks, builds: unknown): void {
+/** `builds` (required) or `baselineBuilds` (optional): OS version to build, each on its version's line. */
+function checkBuilds(checks: FieldChecks, builds: unknown, field: string, required: boolean): void {
   if (builds === undefined) {
-    checks.fail('builds', 'is required: the OS build per OS version, such as {"24H2": "26100.7392", "25H2": "26200.7392"}');
+    if (required) checks.fail(field, 'is required: the OS build per OS version, such as {"24H2": "26100.7392", "25H2": "26200.7392"}');
     return;
   }
   if (!isPlainObject(builds)) {
-    checks.fail('builds', 'must be an object of OS version to build');
+    checks.fail(field, 'must be an object of OS version to build');
     return;
   }
   for (const [version, build] of Object.entries(builds)) {
     if (!(OS_VERSIONS as readonly string[]).includes(version)) {
-      checks.fail(`builds.${version}`, `is not an OS version (one of ${OS_VERSIONS.join(', ')})`);
+      checks.fail(`${field}.${version}`, `is not an OS version (one of ${OS_VERSIONS.join(', ')})`);
     } else if (!isBuild(build)) {
-      checks.fail(`builds.${version}`, 'must be a build such as "26100.2894"');
+      checks.fail(`${field}.${version}`, 'must be a build such as "26100.2894"');
     } else {
       const major = MAJOR_OF_VERSION[version as OsVersion];
-      if (major !== undefined && parseBuild(build).major !== major) checks.fail(`builds.${version}`, `must be a ${major}.N build`);
+      if (major !== undefined && parseBuild(build).major !== major) checks.fail(`${field}.${version}`, `must be a ${major}.N build`);
     }
   }
 }

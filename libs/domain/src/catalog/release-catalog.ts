@@ -1,6 +1,6 @@
 import { Build } from '../shared/builds';
 import { buildOnVersionOf, buildsOf, revisionOnBranchOf } from './os-version';
-import { Architecture, CUMULATIVE_KINDS, PATCH_KINDS, PatchDefinition, PatchState, Product, isHotpatchKind } from './patch';
+import { Architecture, CUMULATIVE_KINDS, PatchDefinition, PatchKind, PatchState, Product, isHotpatchKind } from './patch';
 
 export interface CatalogEntry {
   patch: PatchDefinition;
@@ -24,8 +24,12 @@ export interface CatalogSubject {
   build: Build;
 }
 
-/** When several releases share a build (a server OOB LCU and its hotpatch twin), the cumulative one wins. */
-const RESOLUTION_ORDER: readonly string[] = PATCH_KINDS;
+/**
+ * When several releases share a build (Server 2025's OOB LCU KB5070881 and its hotpatch twin KB5070893 are both
+ * 26100.6905), the one the device is known to have installed wins (`preferred`), else the cumulative one: a
+ * build that cannot be told apart is not claimed to be on the hotpatch train.
+ */
+const RESOLUTION_ORDER: readonly PatchKind[] = ['baseline', 'lcu', 'oob-lcu', 'hotpatch', 'oob-hotpatch'];
 
 /**
  * The release catalog as a pure value: resolves builds to releases and baselines, and answers which CVEs a
@@ -59,10 +63,11 @@ export class ReleaseCatalog {
   }
 
   /** The release a device of `product` runs when it reports `build`; null when the catalog does not know it. */
-  resolve(product: Product, build: Build): ResolvedBuild | null {
+  resolve(product: Product, build: Build, preferred: string | null = null): ResolvedBuild | null {
+    const rank = (e: CatalogEntry) => (e.patch.patchId === preferred ? -1 : RESOLUTION_ORDER.indexOf(e.patch.kind));
     const matches = this.entries()
       .filter((e) => e.patch.products.includes(product) && buildsOf(e.patch.builds).includes(build))
-      .sort((a, b) => Number(a.revoked) - Number(b.revoked) || RESOLUTION_ORDER.indexOf(a.patch.kind) - RESOLUTION_ORDER.indexOf(b.patch.kind));
+      .sort((a, b) => rank(a) - rank(b) || Number(a.revoked) - Number(b.revoked));
     const found = matches[0];
     if (found === undefined) return null;
     const { patch } = found;
@@ -88,8 +93,8 @@ export class ReleaseCatalog {
   }
 
   /** Every CVE fixed by what a device of `product` runs at `build`; null when the build is unknown. */
-  fixedCves(product: Product, build: Build): ReadonlySet<string> | null {
-    const resolved = this.resolve(product, build);
+  fixedCves(product: Product, build: Build, preferred: string | null = null): ReadonlySet<string> | null {
+    const resolved = this.resolve(product, build, preferred);
     return resolved === null ? null : this.fixesOf(resolved.release, product, build);
   }
 

@@ -3,7 +3,7 @@ import { PatchDefinition, isHotpatchKind } from '../catalog/patch';
 import { buildOnVersionOf } from '../catalog/os-version';
 import { ReleaseCatalog } from '../catalog/release-catalog';
 import { DeviceProfile } from './device-profile';
-import { Plane, RegisteredDevice, diskBaselineBuild, pendingCommit, planeBuild, planeCves } from './device';
+import { Plane, RegisteredDevice, diskBaselineBuild, lastHotpatchOf, pendingCommit, planeBuild, planeCves } from './device';
 import { Eligibility, deviceEligibility, hotpatchEligibility } from './eligibility';
 import { planeBaselineBuild } from './plane-baseline';
 import { ServicingAssessment, assessServicing } from './servicing-path';
@@ -41,7 +41,7 @@ export interface DeviceView {
 
 /** The CVEs a plane is protected against: the catalog's cumulative fixes, or what was recorded when it does not know the build. */
 export function planeProtection(state: RegisteredDevice, plane: Plane, catalog: ReleaseCatalog): string[] {
-  const fixed = catalog.fixedCves(state.profile.product, planeBuild(plane));
+  const fixed = catalog.fixedCves(state.profile.product, planeBuild(plane), lastHotpatchOf(plane));
   return fixed === null ? planeCves(plane) : [...fixed].sort();
 }
 
@@ -84,7 +84,7 @@ export function describeDevice(state: RegisteredDevice, catalog: ReleaseCatalog)
       }
     : { ...deviceEligibility(subject), patchId: null };
   const plane = (p: Plane): PlaneView => {
-    const resolved = catalog.resolve(state.profile.product, planeBuild(p));
+    const resolved = catalog.resolve(state.profile.product, planeBuild(p), lastHotpatchOf(p));
     return {
       build: planeBuild(p),
       baselineBuild: planeBaselineBuild(p.baselineBuild, state.profile.product, catalog),

@@ -209,6 +209,11 @@ export function planeBuild(plane: Plane): Build {
   return highestBuild([plane.baselineBuild, ...plane.hotpatches.map((h) => h.build)]) ?? plane.baselineBuild;
 }
 
+/** The hotpatch the service saw applied last on the plane: what its build is, when the build is shared. */
+export function lastHotpatchOf(plane: Plane): string | null {
+  return plane.hotpatches[plane.hotpatches.length - 1]?.patchId ?? null;
+}
+
 export function planeCves(plane: Plane): string[] {
   return [...new Set([...plane.baselineCves, ...plane.hotpatches.flatMap((h) => h.cves)])].sort();
 }

@@ -2,7 +2,7 @@ import { Build } from '../shared/builds';
 import { PatchDefinition, isHotpatchKind, CUMULATIVE_KINDS } from '../catalog/patch';
 import { buildOnVersionOf } from '../catalog/os-version';
 import { CatalogSubject, ReleaseCatalog, ResolvedBuild } from '../catalog/release-catalog';
-import { RegisteredDevice, diskBaselineBuild, pendingCommit, planeBuild } from './device';
+import { RegisteredDevice, diskBaselineBuild, lastHotpatchOf, pendingCommit, planeBuild } from './device';
 import { IneligibilityReason, deviceEligibility } from './eligibility';
 
 export const SERVICING_PATHS = ['hotpatch', 'lcu', 'ineligible', 'unknown-build'] as const;
@@ -46,7 +46,7 @@ const BASELINE_MONTHS = [1, 4, 7, 10];
 export function assessServicing(state: RegisteredDevice, catalog: ReleaseCatalog): ServicingAssessment {
   const build = planeBuild(state.memory);
   const subject: CatalogSubject = { product: state.profile.product, architecture: state.profile.architecture, build };
-  const resolved = catalog.resolve(subject.product, build);
+  const resolved = catalog.resolve(subject.product, build, lastHotpatchOf(state.memory));
   const release = resolved && { patchId: resolved.release.patchId, kind: resolved.release.kind };
   const baselineKb = resolved?.baseline?.patchId ?? null;
   const general = deviceEligibility({

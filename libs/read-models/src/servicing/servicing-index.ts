@@ -3,11 +3,12 @@ import { RegisteredDevice, ReleaseCatalog, ServicingAssessment, ServicingPath, a
 
 /**
  * SQL over `device_state d`: every fact the servicing assessment reads (product, architecture, the running
- * build, general eligibility, an OS upgrade, a hotpatch failure, pending work, retirement). Devices with one
+ * build and the hotpatch last applied in memory, general eligibility, an OS upgrade, a hotpatch failure, pending work, retirement). Devices with one
  * key are assessed alike, so a fleet is judged once per key (a fleet runs few builds), always against the
  * catalog as it is now: a release learnt later changes the answer for devices already projected.
  */
 export const SERVICING_KEY = `concat_ws('|', d.state->'profile'->>'product', d.state->'profile'->>'architecture', d.memory_build,
+  coalesce(d.state->'memory'->'hotpatches'->-1->>'patchId', '-'),
   d.device_eligible::text, array_to_string(d.device_ineligibility, ','), coalesce(d.state->>'osUpgradedAt', '-'),
   coalesce(d.state->'hotpatchFailure'->>'failedAt', '-'), d.pending_commit::text, d.pending_restart::text, d.retired::text)`;
 
