@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import {
   DeviceState,
   DeviceView,
+  DomainEvent,
   PatchCatalogEvent,
   PatchState,
   PlaneView,
@@ -12,6 +13,7 @@ import {
   evolvePatch,
   initialDeviceState,
   initialPatchState,
+  schemaVersionOf,
   toDeviceEvent,
   toPatchCatalogEvent,
 } from '@patchstate/domain';
@@ -36,6 +38,8 @@ export interface DeviceStep {
   recordedAt: string;
   actor: { id: string; role: string };
   correlationId: string;
+  /** The schema version the event was stored at; `data` is read in the current shape (upcast when older). */
+  schemaVersion: number;
   data: unknown;
   /** Both planes and what derives from them, after this event (the catalog as of its recorded time). */
   device: DeviceView;
@@ -77,7 +81,8 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
     );
     for (const row of rows) {
       const event = toRecordedEvent(row);
-      state = evolveDevice(state, toDeviceEvent({ type: event.type, schemaVersion: event.metadata.schemaVersion, data: event.data }));
+      const domainEvent = toDeviceEvent({ type: event.type, schemaVersion: event.metadata.schemaVersion, data: event.data });
+      state = evolveDevice(state, domainEvent);
       if (state.status === 'unregistered') continue;
       const step: DeviceStep = {
         version: event.version,
@@ -87,7 +92,8 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
         recordedAt: event.metadata.recordedAt,
         actor: { id: event.metadata.actor.id, role: event.metadata.actor.role },
         correlationId: event.metadata.correlationId,
-        data: event.data,
+        schemaVersion: event.metadata.schemaVersion,
+        data: domainEvent.data,
         device: describeDevice(state, catalog.catalogAsOf(event.metadata.recordedAt)),
       };
       count += 1;
@@ -185,8 +191,10 @@ export class PatchCatalogTimeline {
 function describeStep(step: DeviceStep): string[] {
   // The device id is in every event of the stream: leave it out of the detail line.
   const detail = JSON.stringify(step.data, (key, value: unknown) => (key === 'deviceId' ? undefined : value));
+  const current = schemaVersionOf(step.type as DomainEvent['type']);
+  const upcast = step.schemaVersion < current ? `  (stored at schema version ${step.schemaVersion}, read as ${current})` : '';
   return [
-    `v${step.version}  #${step.position}  ${step.recordedAt}  ${step.type}  by ${step.actor.id} (${step.actor.role})`,
+    `v${step.version}  #${step.position}  ${step.recordedAt}  ${step.type}  by ${step.actor.id} (${step.actor.role})${upcast}`,
     `    ${detail.length > 160 ? `${detail.slice(0, 160)}...` : detail}`,
     ...describePlanes(step.device),
   ];
