@@ -393,10 +393,10 @@ describe('commands over REST', () => {
       await register('upd-001');
       await refused('/v1/devices/upd-001/updates', { patchId: 'KB5050009' }, 409, 'UPDATE_NOT_NEWER');
       await refused('/v1/devices/upd-001/updates', { patchId: 'KB5052093' }, 422, 'WRONG_PATCH_KIND');
-      await accepted('/v1/patches', { ...SEPTEMBER_2025_CUMULATIVE, patchId: 'KB5999002', build: '26100.6600' }, ['PatchPublished']);
+      await accepted('/v1/patches', { ...SEPTEMBER_2025_CUMULATIVE, patchId: 'KB5999002', builds: { '24H2': '26100.6600' } }, ['PatchPublished']);
       await accepted('/v1/patches/KB5999002/revoke', { reason: 'pulled' }, ['PatchRevoked']);
       await refused('/v1/devices/upd-001/updates', { patchId: 'KB5999002' }, 422, 'PATCH_REVOKED');
-      await accepted('/v1/patches', { ...SEPTEMBER_2025_CUMULATIVE, patchId: 'KB5999003', build: '26100.6601', architectures: ['arm64'] }, ['PatchPublished']);
+      await accepted('/v1/patches', { ...SEPTEMBER_2025_CUMULATIVE, patchId: 'KB5999003', builds: { '24H2': '26100.6601' }, architectures: ['arm64'] }, ['PatchPublished']);
       const arch = await refused('/v1/devices/upd-001/updates', { patchId: 'KB5999003' }, 422, 'NOT_ELIGIBLE');
       expect(arch.body.details.reasons).toEqual(['ARCHITECTURE_NOT_SUPPORTED']);
       await refused('/v1/devices/upd-001/updates', { patchId: 'KB5099999' }, 404, 'PATCH_NOT_FOUND');
@@ -405,7 +405,7 @@ describe('commands over REST', () => {
       // Staging a newer update replaces the staged one before any restart.
       await accepted('/v1/devices/upd-001/updates', { patchId: 'KB5055523' }, ['UpdateStaged']);
       const replaced = await accepted('/v1/devices/upd-001/updates', { patchId: 'KB5065426' }, ['UpdateStaged']);
-      expect(replaced.body.events[0].data).toMatchObject({ patchId: 'KB5065426', kind: 'cumulative', replaces: 'KB5055523' });
+      expect(replaced.body.events[0].data).toMatchObject({ patchId: 'KB5065426', kind: 'lcu', replaces: 'KB5055523' });
     });
 
     it('revert: 409 HOTPATCH_NOT_INSTALLED, 404 DEVICE_NOT_FOUND, 400 for a malformed patch id or unknown field', async () => {

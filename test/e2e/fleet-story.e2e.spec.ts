@@ -65,7 +65,7 @@ describe('fleet story over REST', () => {
     const pending = await get('/v1/devices?state=pending-commit');
     expect(pending.items.map((d: any) => d.deviceId)).toEqual(['ws-1', 'ws-2']);
     const exposure = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?group=protectedInMemoryOnly`);
-    expect(exposure.counts).toEqual({ protectedOnDisk: 0, protectedInMemoryOnly: 2, exposed: 1 });
+    expect(exposure.counts).toEqual({ protectedOnDisk: 0, protectedInMemoryOnly: 2, exposed: 1, unknownBuild: 0 });
     expect(exposure.devices.items[0]).toEqual({ deviceId: 'ws-1', protectedInMemorySince: '2025-02-12T09:00:00.000Z', protectedOnDiskSince: null });
     // asOf reads the service's recorded time (trustworthy), not the device-reported time.
     snapshots.afterApply = new Date().toISOString();
@@ -83,7 +83,7 @@ describe('fleet story over REST', () => {
     const rollout = await get('/v1/patches/KB5052093/rollout');
     expect(rollout).toEqual({ patchId: 'KB5052093', appliedInMemory: 2, committedOnDisk: 1, pendingCommit: 1, failed: 0, reverted: 0, rejected: {} });
     const exposure = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?group=protectedOnDisk`);
-    expect(exposure.counts).toEqual({ protectedOnDisk: 1, protectedInMemoryOnly: 1, exposed: 1 });
+    expect(exposure.counts).toEqual({ protectedOnDisk: 1, protectedInMemoryOnly: 1, exposed: 1, unknownBuild: 0 });
     expect(exposure.devices.items).toEqual([
       { deviceId: 'ws-1', protectedInMemorySince: '2025-02-12T09:00:00.000Z', protectedOnDiskSince: '2025-02-15T22:00:00.000Z' },
     ]);
@@ -136,6 +136,8 @@ describe('fleet story over REST', () => {
     expect(summary).toEqual({
       devices: 3,
       byState: { 'pending-commit': 0, 'pending-restart': 0, ineligible: 1, 'up-to-date': 1, hotpatched: 0, retired: 0 },
+      byServicingPath: { hotpatch: 2, lcu: 0, ineligible: 1, 'unknown-build': 0 },
+      byOffTrainReason: { MISSED_BASELINE: 0, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 0 },
       byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
     });
   });
@@ -145,6 +147,8 @@ describe('fleet story over REST', () => {
     expect(then).toEqual({
       devices: 3,
       byState: { 'pending-commit': 2, 'pending-restart': 0, ineligible: 1, 'up-to-date': 0, hotpatched: 2, retired: 0 },
+      byServicingPath: { hotpatch: 2, lcu: 0, ineligible: 1, 'unknown-build': 0 },
+      byOffTrainReason: { MISSED_BASELINE: 0, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 0 },
       byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
     });
     const now = await get(`/v1/fleet/summary?asOf=${encodeURIComponent(new Date().toISOString())}`);

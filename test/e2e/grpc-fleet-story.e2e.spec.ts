@@ -139,6 +139,8 @@ describe('fleet story through REST and gRPC: the same commands, the same answers
     expect(summary).toEqual({
       devices: 4,
       byState: { 'pending-commit': 1, 'pending-restart': 0, ineligible: 1, 'up-to-date': 1, hotpatched: 1, retired: 1 },
+      byServicingPath: { hotpatch: 2, lcu: 0, ineligible: 1, 'unknown-build': 0 },
+      byOffTrainReason: { MISSED_BASELINE: 0, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 0 },
       byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
     });
     const ws1 = await restGet('/v1/devices/ws-1');

@@ -112,6 +112,8 @@ describe('gRPC API: every RPC, every error code, metadata, health and reflection
       expect(summary.nestedType!.map((entry) => [entry.name, entry.options?.mapEntry])).toEqual([
         ['ByStateEntry', true],
         ['ByIneligibilityReasonEntry', true],
+        ['ByServicingPathEntry', true],
+        ['ByOffTrainReasonEntry', true],
       ]);
       expect(summary.field!.find((field) => field.name === 'by_state')!.typeName).toBe('.patchstate.v1.FleetSummary.ByStateEntry');
     });
@@ -338,6 +340,8 @@ describe('gRPC API: every RPC, every error code, metadata, health and reflection
       expect(summary).toEqual({
         devices: 6,
         byState: { 'pending-commit': 2, 'pending-restart': 0, ineligible: 1, 'up-to-date': 0, hotpatched: 3, retired: 2 },
+        byServicingPath: { hotpatch: 3, lcu: 0, ineligible: 1, 'unknown-build': 0 },
+        byOffTrainReason: { MISSED_BASELINE: 0, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 0 },
         byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
       });
       const list = await grpc.call('DeviceQueries', 'ListDevices', { state: 'pending-commit', limit: 1 });

@@ -124,10 +124,16 @@ export class DeviceCommandsGrpcController {
  * is an empty list, and a request that sets `build` is in the first shape (one build, a baseline build).
  */
 function publishBody(request: GrpcRequest): GrpcRequest {
-  const { build, baselineBuild, builds, baselineKb, replaces, ...common } = request;
+  const { build, baselineBuild, builds, baselineKb, baselineBuilds, replaces, ...common } = request;
   const body = { ...common, cves: request.cves ?? [] };
   if (typeof build === 'string' && build !== '') return { ...body, build, ...(baselineBuild ? { baselineBuild } : {}) };
-  return { ...body, builds: builds ?? {}, ...(baselineKb ? { baselineKb } : {}), replaces: replaces ?? [] };
+  return {
+    ...body,
+    builds: builds ?? {},
+    ...(baselineKb ? { baselineKb } : {}),
+    ...(baselineBuilds ? { baselineBuilds } : {}),
+    replaces: replaces ?? [],
+  };
 }
 
 /** PatchCatalog (proto/patchstate/v1/patch_catalog.proto). */

@@ -57,7 +57,8 @@ function parseRelease(input: Record<string, unknown>): PatchDefinition {
   if (kind === 'hotpatch' && !namesBaseline) checks.fail('baselineKb', 'is required for a hotpatch (or its baselineBuilds)');
   if (kind !== undefined && kind !== 'hotpatch' && kind !== 'oob-hotpatch') {
     if (input.baselineKb !== undefined) checks.fail('baselineKb', 'is only for a hotpatch');
-    if (input.baselineBuilds !== undefined) checks.fail('baselineBuilds', 'is only for a hotpatch');
+    // A stored definition says {} for "no baseline": only a baseline that is named is out of place.
+    if (isPlainObject(input.baselineBuilds) && Object.keys(input.baselineBuilds).length > 0) checks.fail('baselineBuilds', 'is only for a hotpatch');
   }
   checks.throwIfInvalid();
   return {
