@@ -81,7 +81,19 @@ describe('fleet story over REST', () => {
       pendingCommitSince: null,
     });
     const rollout = await get('/v1/patches/KB5052093/rollout');
-    expect(rollout).toEqual({ patchId: 'KB5052093', appliedInMemory: 2, committedOnDisk: 1, pendingCommit: 1, failed: 0, reverted: 0, rejected: {} });
+    expect(rollout).toEqual({
+      patchId: 'KB5052093',
+      appliedInMemory: 2,
+      committedOnDisk: 1,
+      pendingCommit: 1,
+      failed: 0,
+      reverted: 0,
+      rejected: {},
+      // through the catalog: of the three devices it is for, two run it in memory, one on disk
+      concerned: 3,
+      carriedInMemory: 2,
+      carriedOnDisk: 1,
+    });
     const exposure = await get(`/v1/cves/${FEBRUARY_2025_CVES[0]}/exposure?group=protectedOnDisk`);
     expect(exposure.counts).toEqual({ protectedOnDisk: 1, protectedInMemoryOnly: 1, exposed: 1, unknownBuild: 0 });
     expect(exposure.devices.items).toEqual([

@@ -181,7 +181,19 @@ describe('fleet story through REST and gRPC: the same commands, the same answers
       await bothAgree(`rollout ${patchId}`, () => restGet(`/v1/patches/${patchId}/rollout`), () => grpcAsk('GetRollout', { patchId }));
     }
     const feb = await restGet('/v1/patches/KB5052093/rollout');
-    expect(feb).toEqual({ patchId: 'KB5052093', appliedInMemory: 1, committedOnDisk: 0, pendingCommit: 1, failed: 0, reverted: 0, rejected: {} });
+    expect(feb).toEqual({
+      patchId: 'KB5052093',
+      appliedInMemory: 1,
+      committedOnDisk: 0,
+      pendingCommit: 1,
+      failed: 0,
+      reverted: 0,
+      rejected: {},
+      // through the catalog: the devices whose running release carries February's hotpatch
+      concerned: 3,
+      carriedInMemory: 2,
+      carriedOnDisk: 1,
+    });
     for (const cveId of [FEBRUARY_2025_CVES[0], MARCH_2025_CVES[0], APRIL_2025_CVES[0]]) {
       for (const group of EXPOSURE_GROUPS) {
         await bothAgree(

@@ -359,6 +359,9 @@ describe('gRPC API: every RPC, every error code, metadata, health and reflection
         failed: 0,
         reverted: 0,
         rejected: { VBS_NOT_RUNNING: 1, UNSUPPORTED_EDITION: 1 },
+        concerned: 4,
+        carriedInMemory: 3,
+        carriedOnDisk: 1,
       });
       const exposure = await grpc.call('DeviceQueries', 'GetCveExposure', { cveId: 'CVE-2025-21418', group: 'protectedInMemoryOnly' });
       expect(exposure.reply).toMatchObject({

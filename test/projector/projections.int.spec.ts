@@ -190,6 +190,10 @@ describe('projections from a scripted fleet history, through the broker into Pos
         failed: 1, // ws-h
         reverted: 2, // ws-g, ws-i
         rejected: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
+        // through the catalog: every active device is a 24H2 x64 Windows 11; ws-e's April baseline carries February
+        concerned: 9,
+        carriedInMemory: 4, // ws-a, ws-b (March on January), ws-e (May on April), ws-f
+        carriedOnDisk: 3, // ws-a, ws-b, ws-e
       });
       expect(await rollouts.rollout(MAR.patchId)).toEqual({
         patchId: MAR.patchId,
@@ -199,6 +203,9 @@ describe('projections from a scripted fleet history, through the broker into Pos
         failed: 0,
         reverted: 0,
         rejected: {},
+        concerned: 9,
+        carriedInMemory: 3, // ws-a, ws-b, ws-e (April's baseline carries March)
+        carriedOnDisk: 2, // ws-b, ws-e
       });
       expect(await rollouts.rollout(MAY.patchId)).toMatchObject({ appliedInMemory: 1, committedOnDisk: 0, pendingCommit: 1 });
     });

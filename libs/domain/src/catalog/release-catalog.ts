@@ -166,10 +166,27 @@ export class ReleaseCatalog {
     return buildsOf(a.baselineBuilds).some((build) => buildsB.includes(build));
   }
 
+  /**
+   * Every release whose fixes a device of `product` running `build` carries, the one it runs included: every
+   * release of its branch up to it (a baseline or LCU), or its baseline's and the hotpatches on that baseline
+   * up to it (a hotpatch). Null when the
+   * build is unknown. The rollout of a release counts the devices whose running release carries it.
+   */
+  carriedReleases(product: Product, build: Build, preferred: string | null = null): ReadonlySet<string> | null {
+    const resolved = this.resolve(product, build, preferred);
+    return resolved === null ? null : new Set(this.carriedBy(resolved.release, product, build).map((p) => p.patchId));
+  }
+
   private fixesOf(release: PatchDefinition, product: Product, deviceBuild: Build): ReadonlySet<string> {
     const key = `${release.patchId}|${product}|${deviceBuild}`;
     const cached = this.fixCache.get(key);
     if (cached) return cached;
+    const result = new Set(this.carriedBy(release, product, deviceBuild).flatMap((patch) => patch.cves));
+    this.fixCache.set(key, result);
+    return result;
+  }
+
+  private carriedBy(release: PatchDefinition, product: Product, deviceBuild: Build): PatchDefinition[] {
     const revision = revisionOnBranchOf(release.builds, deviceBuild) ?? Number.POSITIVE_INFINITY;
     const onBranchUpTo = (p: PatchDefinition) => {
       const r = revisionOnBranchOf(p.builds, deviceBuild);
@@ -177,18 +194,15 @@ export class ReleaseCatalog {
     };
     const cumulative = CUMULATIVE_KINDS.includes(release.kind);
     const baseline = cumulative ? null : this.baselineOf(release);
-    // A hotpatch starts from its baseline's fixes; a cumulative release from nothing but its own branch.
-    const result = new Set(baseline === null ? [] : this.fixesOf(baseline, product, deviceBuild));
-    const carried = this.entries()
+    // A hotpatch starts from what its baseline carries; a cumulative release from nothing but its own branch.
+    const fromBaseline = baseline === null ? [] : this.carriedBy(baseline, product, deviceBuild);
+    const track = this.entries()
       .map((e) => e.patch)
-      .filter((p) =>
-        cumulative
-          ? CUMULATIVE_KINDS.includes(p.kind) && onBranchUpTo(p)
-          : isHotpatchKind(p.kind) && onBranchUpTo(p) && this.sameBaseline(p, release),
-      );
-    for (const patch of this.withSuperseded([release, ...carried])) for (const cve of patch.cves) result.add(cve);
-    this.fixCache.set(key, result);
-    return result;
+      // A cumulative release carries every earlier release of its branch, hotpatches included (they shipped a
+      // subset of their month's fixes, at a revision between the LCUs around them).
+      .filter((p) => (cumulative ? onBranchUpTo(p) : isHotpatchKind(p.kind) && onBranchUpTo(p) && this.sameBaseline(p, release)));
+    const all = [...fromBaseline, ...this.withSuperseded([release, ...track])];
+    return [...new Map(all.map((p) => [p.patchId, p])).values()];
   }
 
   /** Releases plus those they supersede or replace (one level: a superseded release's own list). */
