@@ -131,6 +131,16 @@ describe('a missed baseline: the LCU path until the next baseline', () => {
     expect(onLcu.servicing(inJune).nextBaseline).toEqual({ patchId: 'KB5094126', expectedMonth: '2026-06' });
   });
 
+  it('stays off the train in June, when the newest baseline (June) has no hotpatch yet: it missed April, and June brings it back', () => {
+    expect(offTrain(inJune).servicing()).toMatchObject({
+      path: 'lcu',
+      reasons: ['MISSED_BASELINE'],
+      baselineKb: 'KB5074109',
+      upToDate: false,
+      nextBaseline: { patchId: 'KB5094126', expectedMonth: '2026-06' },
+    });
+  });
+
   it('the next baseline it installs brings it back: staged and rebooted into the June baseline', () => {
     const back = offTrain(inJune).staged('KB5094126', '2026-06-10T20:00:00Z').rebooted('2026-06-11T07:00:00Z');
     expect(back.servicing()).toMatchObject({ path: 'hotpatch', reasons: [], baselineKb: 'KB5094126', upToDate: true, nextBaseline: null });

@@ -98,14 +98,18 @@ function offTrainReasons(
   if (baseline === null) {
     reasons.push('CUMULATIVE_UPDATE_INSTALLED');
   } else {
-    // A device may still take the newest baseline until a hotpatch on it ships; after that it has missed it.
-    const current = catalog.newestBaseline(subject);
-    const missed =
-      current !== null &&
-      current.patchId !== baseline.patchId &&
-      Date.parse(current.releasedAt) > Date.parse(baseline.releasedAt) &&
-      hotpatchShippedOn(current, catalog, subject);
-    if (missed) reasons.push('MISSED_BASELINE');
+    // A device may still take a newer baseline until a hotpatch on it ships; after that it has missed it. Any newer
+    // baseline counts, not only the newest: a device two baselines behind missed the one in between even while
+    // the newest has no hotpatch yet (it can still take the newest, which is then its next baseline).
+    const missed = catalog.newest(
+      subject,
+      (p) =>
+        p.kind === 'baseline' &&
+        p.patchId !== baseline.patchId &&
+        Date.parse(p.releasedAt) > Date.parse(baseline.releasedAt) &&
+        hotpatchShippedOn(p, catalog, subject),
+    );
+    if (missed !== null) reasons.push('MISSED_BASELINE');
   }
   const sinceBaseline = (at: string | null | undefined) =>
     at != null && (baseline === null || Date.parse(baseline.releasedAt) <= Date.parse(at));
