@@ -38,10 +38,15 @@ const RESOLUTION_ORDER: readonly PatchKind[] = ['baseline', 'lcu', 'oob-lcu', 'h
  */
 export class ReleaseCatalog {
   private readonly byKb: ReadonlyMap<string, CatalogEntry>;
+  /** Entries by each build they cover: resolving a build is the hot path of every query. */
+  private readonly byBuild = new Map<Build, CatalogEntry[]>();
   private readonly fixCache = new Map<string, ReadonlySet<string>>();
 
   constructor(entries: readonly CatalogEntry[]) {
     this.byKb = new Map(entries.map((entry) => [entry.patch.patchId, entry]));
+    for (const entry of this.byKb.values()) {
+      for (const build of buildsOf(entry.patch.builds)) this.byBuild.set(build, [...(this.byBuild.get(build) ?? []), entry]);
+    }
   }
 
   static empty(): ReleaseCatalog {
@@ -65,8 +70,8 @@ export class ReleaseCatalog {
   /** The release a device of `product` runs when it reports `build`; null when the catalog does not know it. */
   resolve(product: Product, build: Build, preferred: string | null = null): ResolvedBuild | null {
     const rank = (e: CatalogEntry) => (e.patch.patchId === preferred ? -1 : RESOLUTION_ORDER.indexOf(e.patch.kind));
-    const matches = this.entries()
-      .filter((e) => e.patch.products.includes(product) && buildsOf(e.patch.builds).includes(build))
+    const matches = (this.byBuild.get(build) ?? [])
+      .filter((e) => e.patch.products.includes(product))
       .sort((a, b) => rank(a) - rank(b) || Number(a.revoked) - Number(b.revoked));
     const found = matches[0];
     if (found === undefined) return null;
