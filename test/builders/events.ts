@@ -64,7 +64,12 @@ export function updateStaged(patch: PatchDefinition, options: EventOptions & { r
   };
 }
 
-export function hotpatchReverted(patch: PatchDefinition | string, leavesDiskAtReboot: boolean, options: EventOptions = {}): HotpatchReverted {
+/** A revert as the decider records it now: the hotpatch leaves memory at the next reboot (unless told otherwise, as v1 did). */
+export function hotpatchReverted(
+  patch: PatchDefinition | string,
+  leavesDiskAtReboot: boolean,
+  options: EventOptions & { leavesMemoryAtReboot?: boolean } = {},
+): HotpatchReverted {
   return {
     type: 'HotpatchReverted',
     data: {
@@ -72,6 +77,7 @@ export function hotpatchReverted(patch: PatchDefinition | string, leavesDiskAtRe
       patchId: typeof patch === 'string' ? patch : patch.patchId,
       revertedAt: options.at ?? DEFAULT_OCCURRED_AT,
       leavesDiskAtReboot,
+      leavesMemoryAtReboot: options.leavesMemoryAtReboot ?? true,
     },
   };
 }

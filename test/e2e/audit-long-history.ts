@@ -14,7 +14,7 @@ function eventAt(deviceId: string, version: number, at: string): DeviceEvent {
   }
   if (version % 10 === 0) {
     const vbs = version % 20 === 0 ? 'running' : 'enabled';
-    return { type: 'DeviceProfileReported', data: { deviceId, changes: { vbs }, profile: aDeviceProfile({ vbs }), reportedAt: at } };
+    return { type: 'DeviceProfileReported', data: { deviceId, changes: { vbs }, profile: aDeviceProfile({ vbs }), reportedAt: at, atRestart: {} } };
   }
   const errorCode = version % 3 === 0 ? '0x800f0922' : '0x80070005';
   return { type: 'HotpatchFailed', data: { deviceId, patchId: FEBRUARY_2025_HOTPATCH.patchId, errorCode, failedAt: at } };

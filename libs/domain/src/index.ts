@@ -18,5 +18,6 @@ export * from './device/device.validation';
 export * from './device/device-view';
 export * from './device/device-events';
 export * from './device/servicing-path';
+export * from './device/compliance';
 export * from './device/plane-baseline';
 export * from './stored-events';

@@ -34,7 +34,7 @@ describe('evolveDevice', () => {
   it('keeps the build when a profile report carries another one: the build changes only at reboots', () => {
     const reported: DeviceEvent = {
       type: 'DeviceProfileReported',
-      data: { deviceId: DEVICE_ID, changes: { vbs: 'off' }, profile: aDeviceProfile({ vbs: 'off', build: '26100.9999' }), reportedAt: '2025-02-01T00:00:00Z' },
+      data: { deviceId: DEVICE_ID, changes: { vbs: 'off' }, profile: aDeviceProfile({ vbs: 'off', build: '26100.9999' }), reportedAt: '2025-02-01T00:00:00Z', atRestart: {} },
     };
     const state = stateAfter([deviceRegistered(), reported]);
     expect(state).toMatchObject({ profile: { vbs: 'off', build: '26100.2894' } });

@@ -54,7 +54,7 @@ describe('ReportDeviceProfile', () => {
       .then([
         {
           type: 'DeviceProfileReported',
-          data: { deviceId: DEVICE_ID, changes: { vbs: 'running' }, profile: aDeviceProfile({ vbs: 'running' }), reportedAt: AT },
+          data: { deviceId: DEVICE_ID, changes: { vbs: 'running' }, profile: aDeviceProfile({ vbs: 'running' }), reportedAt: AT, atRestart: {} },
         },
       ]);
   });

@@ -134,9 +134,11 @@ describe('hotpatch eligibility', () => {
       expect(applyingTo({ architecture: 'x64', chpeDisabled: false }).events()[0]!.type).toBe('HotpatchApplied');
     });
 
-    it('applies once the device reports CHPE disabled', () => {
-      const history = aDeviceHistory().registered(anArm64Profile({ chpeDisabled: false })).profileReported({ chpeDisabled: true });
-      expect(given(history.events).when(applyHotpatch(FEBRUARY_2025_HOTPATCH), patchState(FEBRUARY_2025_HOTPATCH)).events()[0]!.type).toBe(
+    it('applies once CHPE disabled took effect: after the restart that follows the report, not before', () => {
+      const reported = aDeviceHistory().registered(anArm64Profile({ chpeDisabled: false })).profileReported({ chpeDisabled: true });
+      given(reported.events).when(applyHotpatch(FEBRUARY_2025_HOTPATCH), patchState(FEBRUARY_2025_HOTPATCH)).thenRejectedFor(['CHPE_ENABLED']);
+      const restarted = reported.rebooted();
+      expect(given(restarted.events).when(applyHotpatch(FEBRUARY_2025_HOTPATCH), patchState(FEBRUARY_2025_HOTPATCH)).events()[0]!.type).toBe(
         'HotpatchApplied',
       );
     });

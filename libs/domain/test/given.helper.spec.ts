@@ -3,12 +3,14 @@
  * (tsconfig.build.json excludes **\/*.spec.ts) and, lacking `.unit.`, out of Jest's test tiers.
  */
 import {
+  DEFAULT_COMPLIANCE_POLICY,
   DeviceCommand,
   DeviceEvent,
   DeviceState,
   DomainError,
   DomainErrorCode,
   IneligibilityReason,
+  Judging,
   PatchCatalogCommand,
   PatchCatalogEvent,
   PatchDefinition,
@@ -24,6 +26,11 @@ import {
   initialPatchState,
 } from '@patchstate/domain';
 import { fixtureCatalog } from '../../../test/builders';
+
+/** Judged at `at` with the default deadlines (7 days for a hotpatch, 14 with a restart) and staleness (7 days). */
+export function judgedAt(at: string): Judging {
+  return { at, policy: DEFAULT_COMPLIANCE_POLICY };
+}
 
 /** A catalog of exactly these releases, none revoked. */
 export function catalogOf(...releases: PatchDefinition[]): ReleaseCatalog {

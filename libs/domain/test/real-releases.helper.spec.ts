@@ -14,6 +14,8 @@ import {
   DeviceCommand,
   DeviceEvent,
   DeviceProfile,
+  DeviceProfileChange,
+  DeviceView,
   PatchCatalogCommand,
   PatchDefinition,
   PatchState,
@@ -22,11 +24,12 @@ import {
   ServicingAssessment,
   assessServicing,
   decideDevice,
+  describeDevice,
   evolveDevice,
   initialDeviceState,
 } from '@patchstate/domain';
 import { applyHotpatch, commandMetadata, commitOnReboot, registerDevice, reportHotpatchFailure, stageUpdate } from '../../../test/builders';
-import { registeredStateAfter } from './given.helper.spec';
+import { judgedAt, registeredStateAfter } from './given.helper.spec';
 
 export const RELEASES_FILE = path.join(__dirname, '../../../../shared/data/windows-releases.json');
 
@@ -139,9 +142,25 @@ export class RealDevice {
     return registeredStateAfter(this.recorded);
   }
 
-  /** Where the device stands, judged against `catalog` (the one it was decided with, unless given). */
-  servicing(catalog: ReleaseCatalog = this.catalog): ServicingAssessment {
-    return assessServicing(this.state, catalog);
+  /**
+   * Where the device stands, judged against `catalog` (the one it was decided with, unless given) at `at` (by
+   * default when it was last heard from).
+   */
+  servicing(catalog: ReleaseCatalog = this.catalog, at: string = this.state.lastSeenAt ?? '1970-01-01T00:00:00Z'): ServicingAssessment {
+    return assessServicing(this.state, catalog, judgedAt(at));
+  }
+
+  /** The device as operators see it, judged at `at`. */
+  view(at: string, catalog: ReleaseCatalog = this.catalog): DeviceView {
+    return describeDevice(this.state, catalog, judgedAt(at));
+  }
+
+  profileReported(changes: DeviceProfileChange, at: string): RealDevice {
+    return this.decide({ type: 'ReportDeviceProfile', data: { deviceId: this.deviceId, changes }, metadata: commandMetadata({ occurredAt: at }) }, null);
+  }
+
+  reverted(kb: string, at: string): RealDevice {
+    return this.decide({ type: 'RevertHotpatch', data: { deviceId: this.deviceId, patchId: kb }, metadata: commandMetadata({ occurredAt: at }) }, null);
   }
 
   private decide(command: DeviceCommand, patch: PatchState | null): RealDevice {

@@ -1,4 +1,4 @@
-import { CatalogSubject, PatchDefinition, describeDevice } from '@patchstate/domain';
+import { CatalogSubject, PatchDefinition } from '@patchstate/domain';
 import { applyHotpatch } from '../../../test/builders';
 import { given, givenPatch } from './given.helper.spec';
 import { REAL_RELEASES, aRealDevice, importRelease, realCatalog, realPatchState, realRelease } from './real-releases.helper.spec';
@@ -42,9 +42,9 @@ describe('March 2026: the hotpatch lacked the RRAS fixes that the LCU had', () =
       .registered({ build: '26100.7623' }, '2026-01-20T08:00:00Z')
       .applied('KB5079420', '2026-03-11T09:00:00Z')
       .rebooted('2026-03-12T07:00:00Z');
-    expect(describeDevice(onMarch.state, catalog).memory.cves).not.toContain(RRAS);
+    expect(onMarch.view(onMarch.state.lastSeenAt!, catalog).memory.cves).not.toContain(RRAS);
     const patched = onMarch.applied('KB5084597', '2026-03-14T09:00:00Z');
-    const view = describeDevice(patched.state, catalog);
+    const view = patched.view(patched.state.lastSeenAt!, catalog);
     expect(view.memory).toMatchObject({ build: '26100.7982', release: 'KB5084597', baselineKb: 'KB5074109' });
     expect(view.memory.cves).toContain(RRAS);
     expect(view.disk.cves).not.toContain(RRAS);

@@ -1,4 +1,3 @@
-import { describeDevice } from '@patchstate/domain';
 import { applyHotpatch } from '../../../test/builders';
 import { given } from './given.helper.spec';
 import { aRealDevice, realCatalog, realPatchState } from './real-releases.helper.spec';
@@ -17,7 +16,7 @@ describe('mid-quarter onboarding: a device first seen on a hotpatch build', () =
     const servicing = onboarded().servicing(realCatalog({ asOf: '2025-02-20' }));
     expect(servicing).toMatchObject({ path: 'hotpatch', reasons: [], release: { patchId: 'KB5052105', kind: 'hotpatch' }, baselineKb: 'KB5050009' });
     expect(servicing).toMatchObject({ offered: { patchId: 'KB5052105', build: '26100.3107' }, upToDate: true });
-    const view = describeDevice(onboarded().state, catalog);
+    const view = onboarded().view(onboarded().state.lastSeenAt!, catalog);
     expect(view.memory).toMatchObject({ build: '26100.3107', baselineBuild: '26100.2894', release: 'KB5052105', baselineKb: 'KB5050009' });
   });
 
@@ -71,7 +70,7 @@ describe('one KB, two OS versions: KB5072014 is 26100.7392 on 24H2 and 26200.739
 describe('baseline -> hotpatch -> hotpatch -> baseline: protection is cumulative', () => {
   // January 2026 baseline KB5074109 (CVE-2026-20805), February and March hotpatches, the April baseline.
   const device = () => aRealDevice('ws-2026').registered({ build: '26100.7623' }, '2026-01-20T08:00:00Z');
-  const protection = (d: ReturnType<typeof device>) => describeDevice(d.state, realCatalog()).memory.cves;
+  const protection = (d: ReturnType<typeof device>) => d.view(d.state.lastSeenAt!, realCatalog()).memory.cves;
   const EARLIER = ['CVE-2025-21333', 'CVE-2025-29824', 'CVE-2025-59230', 'CVE-2025-62221'];
 
   it('on the baseline: its own fix and every earlier baseline\'s and LCU\'s', () => {

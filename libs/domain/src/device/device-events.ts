@@ -1,16 +1,18 @@
 import { isPlainObject } from '../shared/validation';
-import { DEVICE_EVENT_TYPES, DeviceEvent, DeviceRebooted, RestartUpdateKind, UpdateStaged } from './device';
+import { DEVICE_EVENT_TYPES, DeviceEvent, DeviceProfileReported, DeviceRebooted, HotpatchReverted, RestartUpdateKind, UpdateStaged } from './device';
 
 /** The schema version each device event type is written at now. Only raise one with an upcaster below. */
 export const DEVICE_EVENT_SCHEMA_VERSIONS: Record<DeviceEvent['type'], number> = {
   DeviceRegistered: 1,
-  DeviceProfileReported: 1,
+  // 2: changes that wait for a restart (CHPE) are carried in `atRestart`; version 1 took effect at once.
+  DeviceProfileReported: 2,
   HotpatchApplied: 1,
   HotpatchRejected: 1,
   // 2: the restart update kinds became the catalog's (lcu, oob-lcu); version 1 said `cumulative` for an LCU.
   DeviceRebooted: 2,
   UpdateStaged: 2,
-  HotpatchReverted: 1,
+  // 2: `leavesMemoryAtReboot`: an uninstalled hotpatch runs until the next reboot; version 1 left memory at once.
+  HotpatchReverted: 2,
   HotpatchFailed: 1,
   DeviceRetired: 1,
   DeviceCheckedIn: 1,
@@ -42,6 +44,14 @@ export function toDeviceEvent(stored: { type: string; schemaVersion: number; dat
     const rebooted = data as DeviceRebooted['data'];
     const activated = rebooted.activated && { ...rebooted.activated, kind: upcastKind(rebooted.activated.kind) };
     return { type, data: { ...rebooted, activated } };
+  }
+  // Old events keep the meaning they were recorded with: a v1 revert left memory at once, a v1 report took
+  // effect at once. Reading them under the new rules would change what devices ran back then.
+  if (schemaVersion === 1 && type === 'HotpatchReverted') {
+    return { type, data: { ...(data as Omit<HotpatchReverted['data'], 'leavesMemoryAtReboot'>), leavesMemoryAtReboot: false } };
+  }
+  if (schemaVersion === 1 && type === 'DeviceProfileReported') {
+    return { type, data: { ...(data as Omit<DeviceProfileReported['data'], 'atRestart'>), atRestart: {} } };
   }
   return { type, data } as DeviceEvent;
 }

@@ -2,7 +2,8 @@ import { Build } from '../shared/builds';
 import { PatchDefinition, isHotpatchKind } from '../catalog/patch';
 import { buildOnVersionOf } from '../catalog/os-version';
 import { ReleaseCatalog } from '../catalog/release-catalog';
-import { DeviceProfile } from './device-profile';
+import { DeviceProfile, DeviceProfileChange } from './device-profile';
+import { Judging, isStale } from './compliance';
 import { Plane, RegisteredDevice, diskBaselineBuild, lastHotpatchOf, pendingCommit, planeBuild, planeCves } from './device';
 import { Eligibility, deviceEligibility, hotpatchEligibility } from './eligibility';
 import { planeBaselineBuild } from './plane-baseline';
@@ -36,7 +37,12 @@ export interface DeviceView {
   pendingRestart: { patchId: string; build: Build; stagedAt: string } | null;
   pendingRemoval: string[];
   retired: boolean;
+  /** The newest time the device itself reported anything (device time). */
   lastSeenAt: string | null;
+  /** Not heard from for the policy's staleAfterDays at the judging time: nothing it last said is claimed now. */
+  stale: boolean;
+  /** Profile changes waiting for the next restart to take effect (CHPE disabled on Arm64); null if none. */
+  profileAtRestart: DeviceProfileChange | null;
 }
 
 /** The CVEs a plane is protected against: the catalog's cumulative fixes, or what was recorded when it does not know the build. */
@@ -64,7 +70,11 @@ function revision(patch: PatchDefinition, deviceBuild: Build): number {
   return build === null ? -1 : Number(build.split('.')[1]);
 }
 
-export function describeDevice(state: RegisteredDevice, catalog: ReleaseCatalog): DeviceView {
+/**
+ * The device judged at `judging.at`: its servicing through the catalog, its deadline and its freshness. A stale
+ * device is never up to date: silence does not read as protection.
+ */
+export function describeDevice(state: RegisteredDevice, catalog: ReleaseCatalog, judging: Judging): DeviceView {
   const running = planeBuild(state.memory);
   const subject = {
     profile: state.profile,
@@ -95,12 +105,15 @@ export function describeDevice(state: RegisteredDevice, catalog: ReleaseCatalog)
     };
   };
   const waiting = pendingCommit(state);
+  const lastSeenAt = state.lastSeenAt ?? null;
+  const stale = isStale(lastSeenAt, judging);
+  const servicing = assessServicing(state, catalog, judging);
   return {
     deviceId: state.deviceId,
     hostname: state.hostname,
     profile: state.profile,
     eligibility,
-    servicing: assessServicing(state, catalog),
+    servicing: { ...servicing, upToDate: servicing.upToDate && !stale },
     memory: plane(state.memory),
     disk: plane(state.disk),
     pendingCommit: waiting,
@@ -110,7 +123,9 @@ export function describeDevice(state: RegisteredDevice, catalog: ReleaseCatalog)
       : null,
     pendingRemoval: state.pendingRemoval,
     retired: state.status === 'retired',
-    lastSeenAt: state.lastSeenAt ?? null,
+    lastSeenAt,
+    stale,
+    profileAtRestart: state.profileAtRestart ?? null,
   };
 }
 

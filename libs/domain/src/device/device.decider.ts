@@ -20,6 +20,7 @@ import {
 } from './device';
 import { hotpatchEligibility } from './eligibility';
 import { planeBaselineBuild } from './plane-baseline';
+import { profileReported } from './profile-report';
 import { rebootOf } from './reboot';
 import { upgradedOutsideBaseline } from './servicing-path';
 
@@ -45,10 +46,8 @@ export function decideDevice(
   }
   const at = command.metadata.occurredAt;
   switch (command.type) {
-    case 'ReportDeviceProfile': {
-      const profile = { ...state.profile, ...command.data.changes };
-      return [{ type: 'DeviceProfileReported', data: { deviceId, changes: command.data.changes, profile, reportedAt: at } }];
-    }
+    case 'ReportDeviceProfile':
+      return [profileReported(state, command.data.changes, at)];
     case 'ApplyHotpatch':
       return applyHotpatch(command, state, patch, catalog);
     case 'CommitOnReboot':
@@ -81,13 +80,15 @@ function applyHotpatch(command: ApplyHotpatch, state: RegisteredDevice, patch: P
   const at = command.metadata.occurredAt;
   const definition = requirePatchOfKind(patch, command.data.patchId, HOTPATCH_KINDS);
   // A retired device's attempt is recorded as refused whatever it runs: the retirement is the news.
-  if (state.status === 'active' && state.memory.hotpatches.some((h) => h.patchId === definition.patchId)) {
+  // A reverted hotpatch still running until its reboot may be applied again: that cancels the removal.
+  const running = (id: string) => state.memory.hotpatches.some((h) => h.patchId === id) && !state.pendingRemoval.includes(id);
+  if (state.status === 'active' && running(definition.patchId)) {
     throw new DomainError('ALREADY_APPLIED', `${definition.patchId} is already applied in memory on ${deviceId}`, {
       deviceId,
       patchId: definition.patchId,
     });
   }
-  const running = planeBuild(state.memory);
+  const runningBuild = planeBuild(state.memory);
   const runningRelease = catalog.resolve(state.profile.product, state.memory.baselineBuild);
   const eligibility = hotpatchEligibility(
     {
@@ -98,7 +99,7 @@ function applyHotpatch(command: ApplyHotpatch, state: RegisteredDevice, patch: P
       buildKnown: runningRelease !== null,
       osUpgradedSinceBaseline: upgradedOutsideBaseline(runningRelease?.baseline ?? null, state.osUpgradedAt),
     },
-    { definition, baselineBuild: catalog.baselineBuildOf(definition, running), build: buildOnVersionOf(definition.builds, running) },
+    { definition, baselineBuild: catalog.baselineBuildOf(definition, runningBuild), build: buildOnVersionOf(definition.builds, runningBuild) },
     patch?.status === 'revoked',
   );
   if (!eligibility.eligible) {
@@ -110,8 +111,8 @@ function applyHotpatch(command: ApplyHotpatch, state: RegisteredDevice, patch: P
       data: {
         deviceId,
         patchId: definition.patchId,
-        build: buildOnVersionOf(definition.builds, running) as Build,
-        baselineBuild: catalog.baselineBuildOf(definition, running) as Build,
+        build: buildOnVersionOf(definition.builds, runningBuild) as Build,
+        baselineBuild: catalog.baselineBuildOf(definition, runningBuild) as Build,
         cves: definition.cves,
         appliedAt: at,
       },
@@ -164,12 +165,19 @@ function stageUpdate(command: StageUpdate, state: RegisteredDevice, patch: Patch
 
 function revertHotpatch(command: RevertHotpatch, state: RegisteredDevice): DeviceEvent[] {
   const { deviceId, patchId } = command.data;
-  const inMemory = state.memory.hotpatches.some((h) => h.patchId === patchId);
-  const onDisk = state.disk.hotpatches.some((h) => h.patchId === patchId) && !state.pendingRemoval.includes(patchId);
+  const removing = state.pendingRemoval.includes(patchId);
+  const inMemory = state.memory.hotpatches.some((h) => h.patchId === patchId) && !removing;
+  const onDisk = state.disk.hotpatches.some((h) => h.patchId === patchId) && !removing;
   if (!inMemory && !onDisk) {
     throw new DomainError('HOTPATCH_NOT_INSTALLED', `${patchId} is neither in memory nor on disk on ${deviceId}`, { deviceId, patchId });
   }
-  return [{ type: 'HotpatchReverted', data: { deviceId, patchId, revertedAt: command.metadata.occurredAt, leavesDiskAtReboot: onDisk } }];
+  // Windows uninstalls a hotpatch at the next restart: until then it keeps running, so protection holds.
+  return [
+    {
+      type: 'HotpatchReverted',
+      data: { deviceId, patchId, revertedAt: command.metadata.occurredAt, leavesDiskAtReboot: onDisk, leavesMemoryAtReboot: inMemory },
+    },
+  ];
 }
 
 function reportFailure(command: ReportHotpatchFailure, patch: PatchState | null): DeviceEvent[] {

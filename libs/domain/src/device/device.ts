@@ -43,15 +43,21 @@ export type DeviceState =
       disk: Plane;
       /** Disk ahead of memory: an update that becomes the running build at the next reboot. */
       pendingRestart: StagedUpdate | null;
-      /** Reverted hotpatches that have left memory but stay on disk until the next reboot. */
+      /**
+       * Reverted hotpatches waiting for the next reboot to leave the device. Windows keeps an uninstalled
+       * hotpatch running in memory (and on disk, if committed) until then; reverts recorded before that rule
+       * (HotpatchReverted v1) left memory at once and wait only to leave the disk.
+       */
       pendingRemoval: string[];
       retiredAt: string | null;
       /** When the device last reported a new OS version (24H2 to 25H2, say): off the hotpatch train until a newer baseline. */
       osUpgradedAt?: string | null;
       /** The last hotpatch failure since a hotpatch last applied: the device falls back to the LCU until its next baseline. */
       hotpatchFailure?: { patchId: string; errorCode: string; failedAt: string } | null;
-      /** When the device's agent last checked in. */
+      /** The newest time the device itself reported anything (registration, check-in, apply, reboot, ...). */
       lastSeenAt?: string | null;
+      /** Reported profile changes that take effect at the next restart (CHPE on Arm64 is a registry setting). */
+      profileAtRestart?: DeviceProfileChange | null;
     };
 
 export type RegisteredDevice = Exclude<DeviceState, { status: 'unregistered' }>;
@@ -117,7 +123,15 @@ export type DeviceRegistered = Event<
 >;
 export type DeviceProfileReported = Event<
   'DeviceProfileReported',
-  { deviceId: string; changes: DeviceProfileChange; profile: DeviceProfile; reportedAt: string }
+  {
+    deviceId: string;
+    changes: DeviceProfileChange;
+    /** The profile in effect now: the changes that take effect at once applied. */
+    profile: DeviceProfile;
+    reportedAt: string;
+    /** Every reported change still waiting for the next restart (v2; a v1 report took effect at once: {}). */
+    atRestart: DeviceProfileChange;
+  }
 >;
 export type HotpatchApplied = Event<
   'HotpatchApplied',
@@ -161,7 +175,14 @@ export type UpdateStaged = Event<
 >;
 export type HotpatchReverted = Event<
   'HotpatchReverted',
-  { deviceId: string; patchId: string; revertedAt: string; leavesDiskAtReboot: boolean }
+  {
+    deviceId: string;
+    patchId: string;
+    revertedAt: string;
+    leavesDiskAtReboot: boolean;
+    /** v2: it keeps running in memory until the next reboot, as Windows does; v1 reverts left memory at once (false). */
+    leavesMemoryAtReboot: boolean;
+  }
 >;
 export type HotpatchFailed = Event<
   'HotpatchFailed',
@@ -218,10 +239,10 @@ export function planeCves(plane: Plane): string[] {
   return [...new Set([...plane.baselineCves, ...plane.hotpatches.flatMap((h) => h.cves)])].sort();
 }
 
-/** Hotpatches running in memory but not yet written to disk: memory ahead of disk. */
+/** Hotpatches running in memory that the next reboot writes to disk: memory ahead of disk (a reverted one is not written). */
 export function pendingCommit(state: RegisteredDevice): string[] {
-  const onDisk = new Set(state.disk.hotpatches.map((h) => h.patchId));
-  return state.memory.hotpatches.filter((h) => !onDisk.has(h.patchId)).map((h) => h.patchId);
+  const skipped = new Set([...state.disk.hotpatches.map((h) => h.patchId), ...state.pendingRemoval]);
+  return state.memory.hotpatches.filter((h) => !skipped.has(h.patchId)).map((h) => h.patchId);
 }
 
 /** The baseline the disk will boot into next: the staged one when a restart is pending. */

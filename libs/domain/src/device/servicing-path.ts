@@ -3,6 +3,7 @@ import { PatchDefinition, isHotpatchKind, CUMULATIVE_KINDS } from '../catalog/pa
 import { buildOnVersionOf } from '../catalog/os-version';
 import { CatalogSubject, ReleaseCatalog, ResolvedBuild } from '../catalog/release-catalog';
 import { RegisteredDevice, diskBaselineBuild, lastHotpatchOf, pendingCommit, planeBuild } from './device';
+import { Deadline, Judging, NOT_DUE, deadlineOf } from './compliance';
 import { IneligibilityReason, deviceEligibility } from './eligibility';
 
 export const SERVICING_PATHS = ['hotpatch', 'lcu', 'ineligible', 'unknown-build'] as const;
@@ -34,6 +35,11 @@ export interface ServicingAssessment {
   upToDate: boolean;
   /** On the LCU path: the baseline that brings it back (its KB once the catalog has it, else the month expected). */
   nextBaseline: { patchId: string | null; expectedMonth: string } | null;
+  /** Since when it is due to run `offered` (its release date) while it does not run it in memory, and until when. */
+  due: string | null;
+  deadline: string | null;
+  /** Past the deadline at the judging time. */
+  overdue: boolean;
 }
 
 /** Baseline months of the planned quarterly cycle; an unplanned baseline in the catalog counts all the same. */
@@ -43,7 +49,22 @@ const BASELINE_MONTHS = [1, 4, 7, 10];
  * Where the device stands in Windows servicing, judged against the catalog: which release it runs, whether it
  * is on the hotpatch train, and whether it runs the newest release its path offers. Pure.
  */
-export function assessServicing(state: RegisteredDevice, catalog: ReleaseCatalog): ServicingAssessment {
+export function assessServicing(state: RegisteredDevice, catalog: ReleaseCatalog, judging: Judging): ServicingAssessment {
+  const path = assessPath(state, catalog);
+  return { ...path, ...dueOn(path.offered, state, catalog, judging) };
+}
+
+/**
+ * Due when the device does not run the offered release in memory (a hotpatch applied and not yet committed counts
+ * as running: it protects now), from that release's date; a retired device is due nothing.
+ */
+function dueOn(offered: ServicingAssessment['offered'], state: RegisteredDevice, catalog: ReleaseCatalog, judging: Judging): Deadline {
+  const release = offered && catalog.entry(offered.patchId)?.patch;
+  if (!release || state.status === 'retired' || offered.build === planeBuild(state.memory)) return NOT_DUE;
+  return deadlineOf(release, judging);
+}
+
+function assessPath(state: RegisteredDevice, catalog: ReleaseCatalog): Omit<ServicingAssessment, keyof Deadline> {
   const build = planeBuild(state.memory);
   const subject: CatalogSubject = { product: state.profile.product, architecture: state.profile.architecture, build };
   const resolved = catalog.resolve(subject.product, build, lastHotpatchOf(state.memory));
@@ -55,7 +76,8 @@ export function assessServicing(state: RegisteredDevice, catalog: ReleaseCatalog
     diskBaselineBuild: diskBaselineBuild(state),
     retired: state.status === 'retired',
   });
-  const settled = pendingCommit(state).length === 0 && state.pendingRestart === null;
+  // A revert waiting for its reboot is work left too: after it the device runs less than now.
+  const settled = pendingCommit(state).length === 0 && state.pendingRestart === null && state.pendingRemoval.length === 0;
   const offer = (patch: PatchDefinition | null) => {
     const offeredBuild = patch && buildOnVersionOf(patch.builds, build);
     return patch && offeredBuild ? { patchId: patch.patchId, build: offeredBuild } : null;
