@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ExecuteCommand, ExecuteCommandHandler } from '@patchstate/command-handling';
+import { CommandExecutor } from '@patchstate/command-handling';
 import { CommandMetadata, DeviceCommand, PatchCatalogCommand } from '@patchstate/domain';
 import { EventLog, PostgresEventStore, ensureDatabaseExists, openDatabase, readStoreId, verifyHashChains } from '@patchstate/event-store';
 import { toEnvelope } from '@patchstate/messaging';
@@ -59,9 +59,9 @@ async function recreate(url: string): Promise<DataSource> {
 
 async function main(): Promise<void> {
   const db = await recreate(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patchstate_bench');
-  const handler = new ExecuteCommandHandler(new PostgresEventStore(db));
+  const executor = new CommandExecutor(new PostgresEventStore(db));
   const run = (command: Omit<DeviceCommand, 'metadata'> | Omit<PatchCatalogCommand, 'metadata'>) =>
-    handler.execute(new ExecuteCommand({ ...command, metadata: metadata() } as DeviceCommand));
+    executor.execute({ ...command, metadata: metadata() } as DeviceCommand);
   const results: Result[] = [];
 
   await run({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, Message } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { AnyCommand, CommandResult, ExecuteCommand, ExecuteCommandHandler } from '@patchstate/command-handling';
+import { AnyCommand, CommandExecutor, CommandResult } from '@patchstate/command-handling';
 import { EVENT_COLUMNS, PostgresEventStore, openDatabase, readStoreId, toRecordedEvent } from '@patchstate/event-store';
 import { DeviceEvent, deviceStreamId } from '@patchstate/domain';
 import { EventEnvelope, createKafka, ensureTopic, toEnvelope } from '@patchstate/messaging';
@@ -42,17 +42,17 @@ export async function openTestDatabase(options: { sameStoreAs?: TestDatabase } =
   };
 }
 
-/** Runs commands through the one command handler, each with its own command and correlation ids. */
+/** Runs commands through the one load-decide-append path, each with its own command and correlation ids. */
 export class CommandRunner {
-  private readonly handler: ExecuteCommandHandler;
+  private readonly executor: CommandExecutor;
 
   constructor(db: DataSource) {
-    this.handler = new ExecuteCommandHandler(new PostgresEventStore(db));
+    this.executor = new CommandExecutor(new PostgresEventStore(db));
   }
 
   async run(command: AnyCommand): Promise<CommandResult> {
     const metadata = { ...command.metadata, commandId: randomUUID(), correlationId: randomUUID() };
-    return this.handler.execute(new ExecuteCommand({ ...command, metadata } as AnyCommand));
+    return this.executor.execute({ ...command, metadata } as AnyCommand);
   }
 
   async runAll(commands: readonly AnyCommand[]): Promise<void> {

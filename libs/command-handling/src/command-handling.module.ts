@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { ExecuteCommandHandler } from './execute-command';
+import { CommandExecutor } from './command-executor';
+import { COMMAND_HANDLERS } from './command-handlers';
 import { ImportCatalogHandler } from './import-catalog';
 
 @Module({
   imports: [CqrsModule],
-  providers: [ExecuteCommandHandler, ImportCatalogHandler],
+  providers: [CommandExecutor, ...COMMAND_HANDLERS, ImportCatalogHandler],
   exports: [CqrsModule],
 })
 export class CommandHandlingModule {}

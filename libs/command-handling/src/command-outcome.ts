@@ -1,47 +1,98 @@
-import { AppendResult, StoredResponse } from '@patchstate/event-store';
+import { AppendResult } from '@patchstate/event-store';
+
+/** An appended event as a command's answer names it. */
+export interface OutcomeEvent {
+  eventId: string;
+  type: string;
+  version: number;
+  position: string;
+  data: unknown;
+}
+
+/** The command was decided and its events appended. */
+export interface AcceptedOutcome {
+  kind: 'accepted';
+  streamId: string;
+  version: number;
+  /** The global position of the last appended event. */
+  position: string;
+  events: OutcomeEvent[];
+}
 
 /**
- * The transport-neutral answer to an accepted command. A rejected hotpatch is recorded (auditors need it)
- * yet answered as NOT_ELIGIBLE with the reasons and the rejection's position.
+ * The command was refused yet the refusal is recorded (HotpatchRejected: auditors need who tried what), so it
+ * has a stream version and a position like an accepted one.
  */
-export function describeOutcome(result: AppendResult): StoredResponse {
+export interface RejectedOutcome {
+  kind: 'rejected';
+  streamId: string;
+  version: number;
+  position: string;
+  /** The HotpatchRejected event. */
+  eventId: string;
+  patchId: string;
+  reasons: string[];
+}
+
+/** The command changed nothing (re-importing a known release): nothing appended, the stream as it is. */
+export interface UnchangedOutcome {
+  kind: 'unchanged';
+  streamId: string;
+  version: number;
+}
+
+/** The transport-neutral answer to a command: each transport (REST, gRPC) maps it to its own statuses. */
+export type CommandOutcome = AcceptedOutcome | RejectedOutcome | UnchangedOutcome;
+
+export const OUTCOME_KINDS: readonly CommandOutcome['kind'][] = ['accepted', 'rejected', 'unchanged'];
+
+/** What an append means to the caller: a recorded rejection, or accepted events. */
+export function outcomeOf(result: AppendResult): AcceptedOutcome | RejectedOutcome {
   const last = result.events[result.events.length - 1];
   if (last.type === 'HotpatchRejected') {
     const data = last.data as { patchId: string; reasons: string[] };
     return {
-      statusCode: 422,
-      body: {
-        code: 'NOT_ELIGIBLE',
-        message: `${data.patchId} is not eligible: ${data.reasons.join(', ')}`,
-        details: {
-          reasons: data.reasons,
-          patchId: data.patchId,
-          eventId: last.metadata.eventId,
-          streamId: result.streamId,
-          version: result.version,
-          position: result.position,
-        },
-      },
-    };
-  }
-  return {
-    statusCode: 201,
-    body: {
+      kind: 'rejected',
       streamId: result.streamId,
       version: result.version,
       position: result.position,
-      events: result.events.map((event) => ({
-        eventId: event.metadata.eventId,
-        type: event.type,
-        version: event.version,
-        position: event.position,
-        data: event.data,
-      })),
-    },
+      eventId: last.metadata.eventId,
+      patchId: data.patchId,
+      reasons: data.reasons,
+    };
+  }
+  return {
+    kind: 'accepted',
+    streamId: result.streamId,
+    version: result.version,
+    position: result.position,
+    events: result.events.map((event) => ({
+      eventId: event.metadata.eventId,
+      type: event.type,
+      version: event.version,
+      position: event.position,
+      data: event.data,
+    })),
   };
 }
 
-/** The answer to a command that changed nothing: the stream as it is. */
-export function describeUnchanged(streamId: string, version: number): StoredResponse {
-  return { statusCode: 200, body: { streamId, version, position: null, events: [] } };
+export function unchangedOutcome(streamId: string, version: number): UnchangedOutcome {
+  return { kind: 'unchanged', streamId, version };
+}
+
+/** The global position an outcome names, if it appended anything. */
+export function outcomePosition(outcome: CommandOutcome): string | undefined {
+  return outcome.kind === 'unchanged' ? undefined : outcome.position;
+}
+
+/**
+ * An outcome read back from the idempotency table. Only this code writes it (and the migration that converted
+ * the HTTP answers stored before), so a wrong kind means a damaged row: refused, never replayed as a guess.
+ */
+export function storedOutcome(value: unknown): CommandOutcome {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (!OUTCOME_KINDS.includes(kind as CommandOutcome['kind'])) {
+    throw new Error(`stored idempotent outcome has unknown kind ${JSON.stringify(kind)}`);
+  }
+  return value as CommandOutcome;
 }

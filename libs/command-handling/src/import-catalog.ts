@@ -1,21 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import {
-  Actor,
-  CommandMetadata,
-  PatchCatalogCommand,
-  PatchCatalogEvent,
-  PatchDefinition,
-  PatchFieldChange,
-  decidePatch,
-  evolvePatch,
-  initialPatchState,
-  patchStreamId,
-  toPatchCatalogEvent,
-} from '@patchstate/domain';
-import { PostgresEventStore } from '@patchstate/event-store';
-import { CommandResult, ExecuteCommand } from './execute-command';
+import { Actor, CommandMetadata, PatchDefinition, PatchFieldChange } from '@patchstate/domain';
+import { ImportReleaseCommand } from './bus-commands';
+import { CommandExecutor, CommandResult } from './command-executor';
 
 /** What an import did (or, in a dry run, would do), release by release, in the order they were imported. */
 export interface CatalogImportSummary {
@@ -35,9 +23,9 @@ export interface ImportCaller {
 }
 
 /**
- * Imports parsed releases (parseReleaseFile) into the catalog: one `ImportRelease` per release through
- * ExecuteCommand, so each release is decided on its own stream like any other catalog command. A dry run
- * reads the streams and decides without appending.
+ * Imports parsed releases (parseReleaseFile) into the catalog: one ImportReleaseCommand per release on the
+ * bus, so each release is decided on its own stream like any other catalog command. A dry run reads the
+ * streams and decides without appending.
  */
 export class ImportCatalog {
   constructor(
@@ -61,7 +49,7 @@ export function importOrder(releases: readonly PatchDefinition[]): PatchDefiniti
 export class ImportCatalogHandler implements ICommandHandler<ImportCatalog, CatalogImportSummary> {
   constructor(
     private readonly bus: CommandBus,
-    @Inject(PostgresEventStore) private readonly store: PostgresEventStore,
+    @Inject(CommandExecutor) private readonly executor: CommandExecutor,
   ) {}
 
   async execute({ releases, caller, options }: ImportCatalog): Promise<CatalogImportSummary> {
@@ -72,8 +60,8 @@ export class ImportCatalogHandler implements ICommandHandler<ImportCatalog, Cata
     const correlationId = caller.correlationId ?? randomUUID();
     for (const release of importOrder(releases)) {
       const metadata: CommandMetadata = { commandId: randomUUID(), occurredAt: at, recordedAt: at, actor: caller.actor, correlationId, causationId: null };
-      const command: PatchCatalogCommand = { type: 'ImportRelease', data: release, metadata };
-      const events = dryRun ? await this.decide(command) : await this.run(command, summary);
+      const command = new ImportReleaseCommand({ type: 'ImportRelease', data: release, metadata });
+      const events = dryRun ? await this.executor.decideOnly(command.command) : await this.run(command, summary);
       const published = events.find((event) => event.type === 'PatchPublished');
       const amended = events.find((event) => event.type === 'PatchAmended');
       if (published) summary.published.push(release.patchId);
@@ -83,24 +71,11 @@ export class ImportCatalogHandler implements ICommandHandler<ImportCatalog, Cata
     return summary;
   }
 
-  private async run(command: PatchCatalogCommand, summary: CatalogImportSummary): Promise<{ type: string; data: unknown }[]> {
-    const result = await this.bus.execute<ExecuteCommand, CommandResult>(new ExecuteCommand(command));
-    if (result.append && result.append.events.length > 0) {
-      summary.position = String(result.append.position);
-      return result.append.events;
-    }
-    // An unchanged release appends nothing and is answered without events.
-    const body = result.response.body as { events?: { type: string; data: unknown }[] } | null;
-    return Array.isArray(body?.events) ? body.events : [];
-  }
-
-  /** What ExecuteCommand would decide, without appending: the dry run. */
-  private async decide(command: PatchCatalogCommand): Promise<PatchCatalogEvent[]> {
-    const stream = await this.store.readStream(patchStreamId(command.data.patchId));
-    const state = stream.events.reduce(
-      (s, e) => evolvePatch(s, toPatchCatalogEvent({ type: e.type, schemaVersion: e.metadata.schemaVersion, data: e.data })),
-      initialPatchState,
-    );
-    return decidePatch(command, state);
+  private async run(command: ImportReleaseCommand, summary: CatalogImportSummary): Promise<{ type: string; data: unknown }[]> {
+    const { outcome } = await this.bus.execute<ImportReleaseCommand, CommandResult>(command);
+    // An unchanged release appends nothing; a release is never refused with a recorded event.
+    if (outcome.kind !== 'accepted') return [];
+    summary.position = outcome.position;
+    return outcome.events;
   }
 }

@@ -16,16 +16,19 @@ export interface EventToAppend {
   schemaVersion?: number;
 }
 
-export interface StoredResponse {
-  statusCode: number;
-  body: unknown;
+/**
+ * A command's answer as the command handling describes it (`kind` names which answer); no transport's
+ * status. Stored as JSON text, not jsonb, so a replay reads back the same keys in the same order.
+ */
+export interface StoredOutcome {
+  readonly kind: string;
 }
 
-export interface IdempotencyRecord {
+export interface IdempotencyRecord<O extends StoredOutcome = StoredOutcome> {
   key: string;
   requestHash: string;
-  /** Builds the response from the append's result, so it is stored in the same transaction. */
-  respond(result: AppendResult): StoredResponse;
+  /** Builds the outcome from the append's result, so it is stored in the same transaction. */
+  respond(result: AppendResult): O;
 }
 
 export interface AppendResult {
@@ -114,13 +117,13 @@ export class PostgresEventStore {
    * Appends events when the stream is still at `expectedVersion`; otherwise throws VERSION_CONFLICT and
    * writes nothing. With an idempotency record, the response is stored in the same transaction.
    */
-  async append(
+  async append<O extends StoredOutcome = StoredOutcome>(
     streamId: string,
     streamType: StreamType,
     expectedVersion: number,
     events: readonly EventToAppend[],
-    idempotency?: IdempotencyRecord,
-  ): Promise<{ result: AppendResult; response: StoredResponse | null }> {
+    idempotency?: IdempotencyRecord<O>,
+  ): Promise<{ result: AppendResult; outcome: O | null }> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const runner = this.db.createQueryRunner();
     await runner.connect();
@@ -137,14 +140,14 @@ export class PostgresEventStore {
     }
   }
 
-  private async appendInTransaction(
+  private async appendInTransaction<O extends StoredOutcome>(
     runner: QueryRunner,
     streamId: string,
     streamType: StreamType,
     expectedVersion: number,
     events: readonly EventToAppend[],
-    idempotency: IdempotencyRecord | undefined,
-  ): Promise<{ result: AppendResult; response: StoredResponse | null }> {
+    idempotency: IdempotencyRecord<O> | undefined,
+  ): Promise<{ result: AppendResult; outcome: O | null }> {
     const current: { version: number; last_hash: string }[] = await runner.query(
       'SELECT version, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE',
       [streamId],
@@ -232,24 +235,26 @@ export class PostgresEventStore {
       prevHash: e.prevHash,
     }));
     const result: AppendResult = { streamId, version, position: recorded[recorded.length - 1].position, events: recorded };
-    let response: StoredResponse | null = null;
+    let outcome: O | null = null;
     if (idempotency) {
-      response = idempotency.respond(result);
-      await runner.query(
-        'INSERT INTO idempotency_keys (key, request_hash, status_code, response) VALUES ($1, $2, $3, $4)',
-        [idempotency.key, idempotency.requestHash, response.statusCode, JSON.stringify(response.body)],
-      );
+      outcome = idempotency.respond(result);
+      await runner.query('INSERT INTO idempotency_keys (key, request_hash, outcome) VALUES ($1, $2, $3)', [
+        idempotency.key,
+        idempotency.requestHash,
+        JSON.stringify(outcome),
+      ]);
     }
-    return { result, response };
+    return { result, outcome };
   }
 
-  async findIdempotentResponse(key: string): Promise<{ requestHash: string; response: StoredResponse } | null> {
-    const rows: { request_hash: string; status_code: number; response: unknown }[] = await this.db.query(
-      'SELECT request_hash, status_code, response FROM idempotency_keys WHERE key = $1',
+  /** The outcome stored under an idempotency key, parsed as it was written (the caller checks its shape). */
+  async findIdempotentOutcome(key: string): Promise<{ requestHash: string; outcome: unknown } | null> {
+    const rows: { request_hash: string; outcome: string }[] = await this.db.query(
+      'SELECT request_hash, outcome FROM idempotency_keys WHERE key = $1',
       [key],
     );
     if (rows.length === 0) return null;
-    return { requestHash: rows[0].request_hash, response: { statusCode: rows[0].status_code, body: rows[0].response } };
+    return { requestHash: rows[0].request_hash, outcome: JSON.parse(rows[0].outcome) as unknown };
   }
 
   /** The identity this store was born with; every published event carries it. */

@@ -53,7 +53,7 @@ describe('PostgresEventStore (real Postgres)', () => {
     ]);
     expect(first.result).toMatchObject({ streamId: 'device-read-back', version: 1 });
     expect(second.result).toMatchObject({ streamId: 'device-read-back', version: 3 });
-    expect(second.response).toBeNull();
+    expect(second.outcome).toBeNull();
 
     const stream = await store.readStream('device-read-back');
     expect(stream.version).toBe(3);
@@ -246,24 +246,24 @@ describe('PostgresEventStore (real Postgres)', () => {
     expect(await countEvents(db, 'device-created-twice')).toBe(1);
   });
 
-  it('stores the idempotent response in the same transaction, and not at all when the append is refused', async () => {
+  it('stores the idempotent outcome in the same transaction, and not at all when the append is refused', async () => {
     const key = `key-${randomUUID()}`;
     await store.append('device-idem', 'device', 0, [anEvent('DeviceRegistered')], {
       key,
       requestHash: 'hash-1',
-      respond: (result) => ({ statusCode: 201, body: { version: result.version } }),
+      respond: (result) => ({ kind: 'accepted', version: result.version }),
     });
-    expect(await store.findIdempotentResponse(key)).toEqual({ requestHash: 'hash-1', response: { statusCode: 201, body: { version: 1 } } });
+    expect(await store.findIdempotentOutcome(key)).toEqual({ requestHash: 'hash-1', outcome: { kind: 'accepted', version: 1 } });
 
     const refusedKey = `key-${randomUUID()}`;
     await expect(
       store.append('device-idem', 'device', 0, [anEvent('DeviceRegistered')], {
         key: refusedKey,
         requestHash: 'hash-2',
-        respond: () => ({ statusCode: 201, body: {} }),
+        respond: () => ({ kind: 'accepted' }),
       }),
     ).rejects.toMatchObject({ code: 'VERSION_CONFLICT' });
-    expect(await store.findIdempotentResponse(refusedKey)).toBeNull();
+    expect(await store.findIdempotentOutcome(refusedKey)).toBeNull();
   });
 
   it('refuses UPDATE and DELETE on events (append-only trigger)', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Actor, CommandMetadata, FieldChecks, ValidationError } from '@patchstate/domain';
-import { AnyCommand, CommandResult, ExecuteCommand, ExecutionOptions } from '@patchstate/command-handling';
+import { AnyCommand, BusCommand, ExecutionOptions, busCommandFor } from '@patchstate/command-handling';
 
 /** A command as a transport builds it: the envelope adds ids, the clock and the caller. */
 export type Untimed<C extends AnyCommand> = C extends AnyCommand ? Omit<C, 'metadata'> : never;
@@ -28,7 +28,8 @@ export interface CallerFieldNames {
 }
 
 export interface CommandEnvelope {
-  execute: ExecuteCommand;
+  /** The command in its own class on the CommandBus, with If-Match and Idempotency-Key. */
+  execute: BusCommand;
   metadata: CommandMetadata;
 }
 
@@ -72,7 +73,7 @@ export function commandEnvelope(
   if (caller.idempotencyKey !== undefined) {
     options.idempotency = { key: caller.idempotencyKey, requestHash: caller.requestFingerprint() };
   }
-  return { execute: new ExecuteCommand({ ...command, metadata } as AnyCommand, options), metadata };
+  return { execute: busCommandFor({ ...command, metadata } as AnyCommand, options), metadata };
 }
 
 /**
@@ -82,10 +83,4 @@ export function commandEnvelope(
 export function correlationIdOf(value: string | undefined, field: string): string {
   if (value !== undefined && !CORRELATION_ID.test(value)) throw new ValidationError([{ field, message: CORRELATION_ID_RULE }]);
   return value ?? randomUUID();
-}
-
-/** The stream version and global position an answer carries, accepted (201) or a recorded refusal (422). */
-export function versionAndPosition(result: CommandResult): { version?: number; position?: string } {
-  const body = result.response.body as { version?: number; position?: string; details?: { version?: number; position?: string } };
-  return { version: body.version ?? body.details?.version, position: body.position ?? body.details?.position };
 }

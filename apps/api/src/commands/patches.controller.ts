@@ -2,9 +2,8 @@ import { Requires } from '@patchstate/auth';
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { parsePatchDefinition, parsePatchId, parseRevokePatch } from '@patchstate/domain';
 import { CommandGateway } from '../http/command-gateway';
-import { parseTogether } from '../http/parse-together';
+import { parseCommand } from '../command-envelope/command-table';
 import { ApiCommandResponses } from '../http/api-docs';
 
 @ApiTags('patch catalog')
@@ -18,14 +17,12 @@ export class PatchCommandsController {
   @ApiOperation({ summary: 'PublishPatch → PatchPublished' })
   @ApiBody({ schema: { example: { patchId: 'KB5052093', kind: 'hotpatch', build: '26100.3037', baselineBuild: '26100.2894', releasedAt: '2025-02-11T18:00:00Z', architectures: ['x64'], cves: ['CVE-2025-21418'] } } })
   publish(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const patch = parsePatchDefinition(body);
-    return this.gateway.run(req, res, { type: 'PublishPatch', data: patch });
+    return this.gateway.run(req, res, parseCommand('PublishPatch', {}, body));
   }
 
   @Post(':patchId/revoke')
   @ApiOperation({ summary: 'RevokePatch → PatchRevoked' })
-  revoke(@Param('patchId') id: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const [patchId, { reason }] = parseTogether(() => parsePatchId(id), () => parseRevokePatch(body));
-    return this.gateway.run(req, res, { type: 'RevokePatch', data: { patchId, reason } });
+  revoke(@Param('patchId') patchId: string, @Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.gateway.run(req, res, parseCommand('RevokePatch', { patchId }, body));
   }
 }

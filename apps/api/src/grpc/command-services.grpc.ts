@@ -5,21 +5,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { Requires, principalOf } from '@patchstate/auth';
 import { CatalogImportSummary } from '@patchstate/command-handling';
-import {
-  parseApplyHotpatch,
-  parseCheckIn,
-  parseDeviceId,
-  parseFailureReport,
-  parsePatchDefinition,
-  parsePatchId,
-  parseProfileReport,
-  parseReboot,
-  parseRegisterDevice,
-  parseRetire,
-  parseRevert,
-  parseRevokePatch,
-  parseStageUpdate,
-} from '@patchstate/domain';
+import { SentCommandType, parseCommand, splitMessage } from '../command-envelope/command-table';
 import { importCatalog } from '../command-envelope/catalog-import';
 import { CommandReply, GrpcCommandGateway, single } from './grpc-command-gateway';
 import { GrpcErrorFilter } from './grpc-errors';
@@ -29,10 +15,15 @@ import { ValueMessage, toValue } from './struct-codec';
 type GrpcRequest = Record<string, unknown>;
 type UnaryCall = ServerUnaryCall<unknown, unknown>;
 
-/** Splits the device id (a path parameter in REST) from the rest (the REST body). */
-function deviceAndBody(request: GrpcRequest): { deviceId: string; body: GrpcRequest } {
-  const { deviceId, ...body } = request;
-  return { deviceId: parseDeviceId(deviceId), body };
+/** Runs one command RPC: the message split as REST splits path and body, parsed by the shared command table. */
+function runCommand(
+  gateway: GrpcCommandGateway,
+  type: SentCommandType,
+  call: { request: GrpcRequest; metadata: Metadata; unary: UnaryCall },
+  body: (rest: GrpcRequest) => GrpcRequest = (rest) => rest,
+): Promise<CommandReply> {
+  const split = splitMessage(type, call.request);
+  return gateway.run({ method: type, ...call }, parseCommand(type, split.path, body(split.body)));
 }
 
 /**
@@ -48,74 +39,47 @@ export class DeviceCommandsGrpcController {
 
   @GrpcMethod('DeviceCommands', 'RegisterDevice')
   registerDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { registeredAt, ...data } = parseRegisterDevice(request);
-    return this.gateway.run({ method: 'RegisterDevice', request, metadata, unary }, { type: 'RegisterDevice', data }, registeredAt);
+    return runCommand(this.gateway, 'RegisterDevice', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'ReportDeviceProfile')
   reportDeviceProfile(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { changes, reportedAt } = parseProfileReport(body);
-    return this.gateway.run(
-      { method: 'ReportDeviceProfile', request, metadata, unary },
-      { type: 'ReportDeviceProfile', data: { deviceId, changes } },
-      reportedAt,
-    );
+    return runCommand(this.gateway, 'ReportDeviceProfile', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'ApplyHotpatch')
   applyHotpatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { patchId, appliedAt } = parseApplyHotpatch(body);
-    return this.gateway.run({ method: 'ApplyHotpatch', request, metadata, unary }, { type: 'ApplyHotpatch', data: { deviceId, patchId } }, appliedAt);
+    return runCommand(this.gateway, 'ApplyHotpatch', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'CommitOnReboot')
   commitOnReboot(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { bootId, rebootedAt } = parseReboot(body);
-    return this.gateway.run({ method: 'CommitOnReboot', request, metadata, unary }, { type: 'CommitOnReboot', data: { deviceId, bootId } }, rebootedAt);
+    return runCommand(this.gateway, 'CommitOnReboot', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'StageUpdate')
   stageUpdate(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { patchId, stagedAt } = parseStageUpdate(body);
-    return this.gateway.run({ method: 'StageUpdate', request, metadata, unary }, { type: 'StageUpdate', data: { deviceId, patchId } }, stagedAt);
+    return runCommand(this.gateway, 'StageUpdate', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'RevertHotpatch')
   revertHotpatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { patchId: rawPatchId, ...rest } = body;
-    const patchId = parsePatchId(rawPatchId);
-    const { revertedAt } = parseRevert(rest);
-    return this.gateway.run({ method: 'RevertHotpatch', request, metadata, unary }, { type: 'RevertHotpatch', data: { deviceId, patchId } }, revertedAt);
+    return runCommand(this.gateway, 'RevertHotpatch', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'ReportHotpatchFailure')
   reportHotpatchFailure(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { patchId, errorCode, failedAt } = parseFailureReport(body);
-    return this.gateway.run(
-      { method: 'ReportHotpatchFailure', request, metadata, unary },
-      { type: 'ReportHotpatchFailure', data: { deviceId, patchId, errorCode } },
-      failedAt,
-    );
+    return runCommand(this.gateway, 'ReportHotpatchFailure', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'CheckInDevice')
   checkInDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { build, checkedInAt } = parseCheckIn(body);
-    return this.gateway.run({ method: 'CheckInDevice', request, metadata, unary }, { type: 'CheckInDevice', data: { deviceId, build } }, checkedInAt);
+    return runCommand(this.gateway, 'CheckInDevice', { request, metadata, unary });
   }
 
   @GrpcMethod('DeviceCommands', 'RetireDevice')
   retireDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { deviceId, body } = deviceAndBody(request);
-    const { reason, retiredAt } = parseRetire(body);
-    return this.gateway.run({ method: 'RetireDevice', request, metadata, unary }, { type: 'RetireDevice', data: { deviceId, reason } }, retiredAt);
+    return runCommand(this.gateway, 'RetireDevice', { request, metadata, unary });
   }
 }
 
@@ -149,16 +113,12 @@ export class PatchCatalogGrpcController {
 
   @GrpcMethod('PatchCatalog', 'PublishPatch')
   publishPatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const patch = parsePatchDefinition(publishBody(request));
-    return this.gateway.run({ method: 'PublishPatch', request, metadata, unary }, { type: 'PublishPatch', data: patch });
+    return runCommand(this.gateway, 'PublishPatch', { request, metadata, unary }, publishBody);
   }
 
   @GrpcMethod('PatchCatalog', 'RevokePatch')
   revokePatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    const { patchId: rawPatchId, ...body } = request;
-    const patchId = parsePatchId(rawPatchId);
-    const { reason } = parseRevokePatch(body);
-    return this.gateway.run({ method: 'RevokePatch', request, metadata, unary }, { type: 'RevokePatch', data: { patchId, reason } });
+    return runCommand(this.gateway, 'RevokePatch', { request, metadata, unary });
   }
 
   /** The same parsing, rules and summary as POST /v1/catalog/imports. */

@@ -3,33 +3,13 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { principalOf } from '@patchstate/auth';
 import { DomainError, ValidationError } from '@patchstate/domain';
-import { AnyCommand, CommandResult } from '@patchstate/command-handling';
+import { BusCommand, CommandResult, outcomePosition } from '@patchstate/command-handling';
 import { canonicalJson, sha256 } from '@patchstate/event-store';
-import { Untimed, commandEnvelope, versionAndPosition } from '../command-envelope/command-envelope';
-import { StructMessage, toStruct } from './struct-codec';
+import { commandEnvelope } from '../command-envelope/command-envelope';
+import { ParsedCommand } from '../command-envelope/command-table';
+import { CommandReply, grpcReply } from './grpc-outcome';
 
-/** The CommandReply message of common.proto. */
-export interface CommandReply {
-  streamId: string;
-  version: number;
-  position: string;
-  events: { eventId: string; type: string; version: number; position: string; data: StructMessage }[];
-  replayed: boolean;
-  correlationId: string;
-}
-
-interface AcceptedBody {
-  streamId: string;
-  version: number;
-  position: string;
-  events: { eventId: string; type: string; version: number; position: string; data: unknown }[];
-}
-
-interface RefusedBody {
-  code: 'NOT_ELIGIBLE';
-  message: string;
-  details: Record<string, unknown>;
-}
+export type { CommandReply } from './grpc-outcome';
 
 const METADATA_NAMES = { correlationId: 'x-correlation-id', expectedVersion: 'if-match', idempotencyKey: 'idempotency-key' };
 
@@ -44,8 +24,7 @@ export class GrpcCommandGateway {
 
   async run(
     call: { method: string; request: object; metadata: Metadata; unary: ServerUnaryCall<unknown, unknown> },
-    command: Untimed<AnyCommand>,
-    occurredAt?: string,
+    { command, occurredAt }: ParsedCommand,
   ): Promise<CommandReply> {
     const principal = principalOf(call.metadata);
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'no authenticated caller');
@@ -61,28 +40,15 @@ export class GrpcCommandGateway {
       METADATA_NAMES,
       occurredAt,
     );
-    const result = await this.bus.execute<typeof execute, CommandResult>(execute);
-    const { version, position } = versionAndPosition(result);
+    const { outcome, replayed } = await this.bus.execute<BusCommand, CommandResult>(execute);
+    const position = outcomePosition(outcome);
     const headers = new Metadata();
     headers.set('x-correlation-id', metadata.correlationId);
-    if (version !== undefined) headers.set('etag', `"${version}"`);
-    if (position !== undefined) headers.set('x-position', String(position));
-    if (result.replayed) headers.set('idempotent-replayed', 'true');
+    headers.set('etag', `"${outcome.version}"`);
+    if (position !== undefined) headers.set('x-position', position);
+    if (replayed) headers.set('idempotent-replayed', 'true');
     call.unary.sendMetadata(headers);
-
-    if (result.response.statusCode !== 201) {
-      const refused = result.response.body as RefusedBody;
-      throw new DomainError(refused.code, refused.message, refused.details);
-    }
-    const body = result.response.body as AcceptedBody;
-    return {
-      streamId: body.streamId,
-      version: body.version,
-      position: String(body.position),
-      events: body.events.map((event) => ({ ...event, position: String(event.position), data: toStruct(event.data) })),
-      replayed: result.replayed,
-      correlationId: metadata.correlationId,
-    };
+    return grpcReply(outcome, replayed, metadata.correlationId);
   }
 }
 

@@ -3,9 +3,11 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Request, Response } from 'express';
 import { principalOf } from '@patchstate/auth';
 import { DomainError } from '@patchstate/domain';
-import { AnyCommand, CommandResult, ExecuteCommand } from '@patchstate/command-handling';
+import { BusCommand, CommandResult, outcomePosition } from '@patchstate/command-handling';
 import { canonicalJson, sha256 } from '@patchstate/event-store';
-import { Untimed, commandEnvelope, versionAndPosition } from '../command-envelope/command-envelope';
+import { commandEnvelope } from '../command-envelope/command-envelope';
+import { ParsedCommand } from '../command-envelope/command-table';
+import { httpAnswer } from './http-outcome';
 
 const HEADER_NAMES = { correlationId: 'X-Correlation-Id', expectedVersion: 'If-Match', idempotencyKey: 'Idempotency-Key' };
 
@@ -17,7 +19,7 @@ const HEADER_NAMES = { correlationId: 'X-Correlation-Id', expectedVersion: 'If-M
 export class CommandGateway {
   constructor(private readonly bus: CommandBus) {}
 
-  async run(request: Request, response: Response, command: Untimed<AnyCommand>, occurredAt?: string): Promise<unknown> {
+  async run(request: Request, response: Response, { command, occurredAt }: ParsedCommand): Promise<unknown> {
     const principal = principalOf(request);
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'no authenticated caller');
     const { execute, metadata } = commandEnvelope(
@@ -32,13 +34,14 @@ export class CommandGateway {
       HEADER_NAMES,
       occurredAt,
     );
-    const result = await this.bus.execute<ExecuteCommand, CommandResult>(execute);
-    const { version, position } = versionAndPosition(result);
-    response.status(result.response.statusCode);
-    if (version !== undefined) response.setHeader('ETag', `"${version}"`);
+    const { outcome, replayed } = await this.bus.execute<BusCommand, CommandResult>(execute);
+    const { status, body } = httpAnswer(outcome);
+    const position = outcomePosition(outcome);
+    response.status(status);
+    response.setHeader('ETag', `"${outcome.version}"`);
     if (position !== undefined) response.setHeader('X-Position', position);
     response.setHeader('X-Correlation-Id', metadata.correlationId);
-    if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
-    return result.response.body;
+    if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+    return body;
   }
 }

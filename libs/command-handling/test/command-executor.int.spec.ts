@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError, PatchDefinition, deviceStreamId } from '@patchstate/domain';
-import { CommandResult, ExecuteCommand, ExecuteCommandHandler, ExecutionOptions } from '@patchstate/command-handling';
-import { AppendResult, EventToAppend, IdempotencyRecord, PostgresEventStore, StoredResponse, StreamType, openDatabase } from '@patchstate/event-store';
+import { AnyCommand, CommandExecutor, CommandResult, ExecutionOptions } from '@patchstate/command-handling';
+import { AppendResult, EventToAppend, IdempotencyRecord, PostgresEventStore, StoredOutcome, StreamType, openDatabase } from '@patchstate/event-store';
 import {
   FEBRUARY_2025_HOTPATCH,
   JANUARY_2025_BASELINE,
@@ -23,13 +23,13 @@ class ObservedEventStore extends PostgresEventStore {
   /** When set, the next append is preceded by this competing append on the same stream. */
   rivalBeforeNextAppend: EventToAppend | null = null;
 
-  override async append(
+  override async append<O extends StoredOutcome = StoredOutcome>(
     streamId: string,
     streamType: StreamType,
     expectedVersion: number,
     events: readonly EventToAppend[],
-    idempotency?: IdempotencyRecord,
-  ): Promise<{ result: AppendResult; response: StoredResponse | null }> {
+    idempotency?: IdempotencyRecord<O>,
+  ): Promise<{ result: AppendResult; outcome: O | null }> {
     this.appendCalls += 1;
     const rival = this.rivalBeforeNextAppend;
     if (rival) {
@@ -49,14 +49,13 @@ function unique<T extends { metadata: object }>(command: T): T {
   return { ...command, metadata: commandMetadata({ ...command.metadata, commandId: randomUUID(), correlationId: randomUUID() }) };
 }
 
-describe('ExecuteCommandHandler on the real event store', () => {
+describe('CommandExecutor on the real event store', () => {
   let database: { url: string; drop: () => Promise<void> };
   let db: DataSource;
   let store: ObservedEventStore;
-  let handler: ExecuteCommandHandler;
+  let executor: CommandExecutor;
 
-  const execute = (command: ExecuteCommand['command'], options: ExecutionOptions = {}): Promise<CommandResult> =>
-    handler.execute(new ExecuteCommand(unique(command), options));
+  const execute = (command: AnyCommand, options: ExecutionOptions = {}): Promise<CommandResult> => executor.execute(unique(command), options);
 
   async function eventCount(streamId?: string): Promise<number> {
     const rows: { n: string }[] = streamId
@@ -71,7 +70,7 @@ describe('ExecuteCommandHandler on the real event store', () => {
     database = await createTestDatabase();
     db = await openDatabase(database.url, { poolSize: 10 });
     store = new ObservedEventStore(db);
-    handler = new ExecuteCommandHandler(store);
+    executor = new CommandExecutor(store);
     for (const patch of [JANUARY_2025_BASELINE, FEBRUARY_2025_HOTPATCH, MARCH_2025_HOTPATCH]) await execute(publishPatch(patch));
     for (let i = 1; i <= HOTPATCH_COUNT; i += 1) await execute(publishPatch(januaryHotpatch(i)));
   });
@@ -81,12 +80,11 @@ describe('ExecuteCommandHandler on the real event store', () => {
     await database?.drop();
   });
 
-  it('records events with the command metadata and answers 201 with version and position', async () => {
+  it('records events with the command metadata and answers accepted with version and position', async () => {
     const command = unique(registerDevice({}, { deviceId: 'meta-001' }));
-    const { response, append, replayed } = await handler.execute(new ExecuteCommand(command));
+    const { outcome, append, replayed } = await executor.execute(command);
     expect(replayed).toBe(false);
-    expect(response.statusCode).toBe(201);
-    expect(response.body).toMatchObject({ streamId: 'device-meta-001', version: 1, position: append!.position, events: [{ type: 'DeviceRegistered', version: 1 }] });
+    expect(outcome).toMatchObject({ kind: 'accepted', streamId: 'device-meta-001', version: 1, position: append!.position, events: [{ type: 'DeviceRegistered', version: 1 }] });
     const [event] = (await store.readStream('device-meta-001')).events;
     expect(event.metadata).toEqual({
       eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -108,7 +106,7 @@ describe('ExecuteCommandHandler on the real event store', () => {
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as Error).message)] : []));
     expect(failures).toEqual([]);
     const results = outcomes.map((o) => (o as PromiseFulfilledResult<CommandResult>).value);
-    for (const { response } of results) expect(response.statusCode).toBe(201);
+    for (const { outcome } of results) expect(outcome.kind).toBe('accepted');
     const reportedVersions = results.map((r) => r.append!.version).sort((a, b) => a - b);
     expect(reportedVersions).toEqual(Array.from({ length: HOTPATCH_COUNT }, (_, i) => i + 2));
 
@@ -192,25 +190,40 @@ describe('ExecuteCommandHandler on the real event store', () => {
       const count = await eventCount();
       const calls = store.appendCalls;
       const replay = await execute(command, { idempotency: { key, requestHash: 'h1' } });
-      expect(replay).toEqual({ response: first.response, append: null, replayed: true });
+      expect(replay).toEqual({ outcome: first.outcome, append: null, replayed: true });
       expect(await eventCount()).toBe(count);
       expect(store.appendCalls).toBe(calls);
       // Even though the command, re-decided now, would be refused (DEVICE_EXISTS).
       await expect(execute(command)).rejects.toMatchObject({ code: 'DEVICE_EXISTS' });
     });
 
-    it('a 422 NOT_ELIGIBLE outcome is stored and replayed too, with the HotpatchRejected position', async () => {
+    it('a replay gives back the outcome with its keys in the order first answered, so a transport sends the same bytes', async () => {
+      const key = `idem-${randomUUID()}`;
+      // The profile's keys are not in jsonb's order (shorter keys first), so a jsonb column would reorder them.
+      const command = registerDevice({}, { deviceId: 'idem-bytes-001' });
+      const first = await execute(command, { idempotency: { key, requestHash: 'h1' } });
+      const replay = await execute(command, { idempotency: { key, requestHash: 'h1' } });
+      expect(replay.replayed).toBe(true);
+      expect(JSON.stringify(replay.outcome)).toBe(JSON.stringify(first.outcome));
+    });
+
+    it('a rejected outcome is stored and replayed too, with the HotpatchRejected position', async () => {
       const deviceId = 'idem-rejected-001';
       await execute(registerDevice({ vbs: 'off' }, { deviceId }));
       const key = `idem-${randomUUID()}`;
       const first = await execute(applyHotpatch(FEBRUARY_2025_HOTPATCH, { deviceId }), { idempotency: { key, requestHash: 'h' } });
-      expect(first.response).toMatchObject({
-        statusCode: 422,
-        body: { code: 'NOT_ELIGIBLE', details: { reasons: ['VBS_NOT_RUNNING'], version: 2, position: first.append!.position } },
+      expect(first.outcome).toEqual({
+        kind: 'rejected',
+        streamId: deviceStreamId(deviceId),
+        version: 2,
+        position: first.append!.position,
+        eventId: first.append!.events[0].metadata.eventId,
+        patchId: FEBRUARY_2025_HOTPATCH.patchId,
+        reasons: ['VBS_NOT_RUNNING'],
       });
       const count = await eventCount(deviceStreamId(deviceId));
       const replay = await execute(applyHotpatch(FEBRUARY_2025_HOTPATCH, { deviceId }), { idempotency: { key, requestHash: 'h' } });
-      expect(replay.response).toEqual(first.response);
+      expect(replay.outcome).toEqual(first.outcome);
       expect(await eventCount(deviceStreamId(deviceId))).toBe(count);
     });
 
@@ -231,25 +244,25 @@ describe('ExecuteCommandHandler on the real event store', () => {
       await expect(execute(applyHotpatch(FEBRUARY_2025_HOTPATCH, { deviceId: 'idem-later' }), { idempotency: { key, requestHash: 'h' } })).rejects.toMatchObject({
         code: 'DEVICE_NOT_FOUND',
       });
-      expect(await store.findIdempotentResponse(key)).toBeNull();
+      expect(await store.findIdempotentOutcome(key)).toBeNull();
       await execute(registerDevice({}, { deviceId: 'idem-later' }));
       const accepted = await execute(applyHotpatch(FEBRUARY_2025_HOTPATCH, { deviceId: 'idem-later' }), { idempotency: { key, requestHash: 'h' } });
-      expect(accepted.response.statusCode).toBe(201);
+      expect(accepted.outcome.kind).toBe('accepted');
     });
 
-    it('concurrent RegisterDevice with one key: one event, every caller gets the same 201', async () => {
+    it('concurrent RegisterDevice with one key: one event, every caller gets the same accepted outcome', async () => {
       const key = `idem-${randomUUID()}`;
       const command = registerDevice({}, { deviceId: 'idem-concurrent-001' });
       const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => execute(command, { idempotency: { key, requestHash: 'same' } })));
       const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as DomainError).code ?? String(o.reason)] : []));
       expect(failures).toEqual([]);
-      const responses = outcomes.map((o) => (o as PromiseFulfilledResult<CommandResult>).value.response);
+      const responses = outcomes.map((o) => (o as PromiseFulfilledResult<CommandResult>).value.outcome);
       for (const response of responses) expect(response).toEqual(responses[0]);
-      expect(responses[0].statusCode).toBe(201);
+      expect(responses[0].kind).toBe('accepted');
       expect(await eventCount('device-idem-concurrent-001')).toBe(1);
     });
 
-    it('concurrent ApplyHotpatch with one key: one HotpatchApplied, every caller gets the same 201', async () => {
+    it('concurrent ApplyHotpatch with one key: one HotpatchApplied, every caller gets the same accepted outcome', async () => {
       const deviceId = 'idem-concurrent-002';
       await execute(registerDevice({}, { deviceId }));
       const key = `idem-${randomUUID()}`;
@@ -258,7 +271,7 @@ describe('ExecuteCommandHandler on the real event store', () => {
       );
       const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as DomainError).code ?? String(o.reason)] : []));
       expect(failures).toEqual([]);
-      const responses = outcomes.map((o) => (o as PromiseFulfilledResult<CommandResult>).value.response);
+      const responses = outcomes.map((o) => (o as PromiseFulfilledResult<CommandResult>).value.outcome);
       for (const response of responses) expect(response).toEqual(responses[0]);
       expect(await eventCount(deviceStreamId(deviceId))).toBe(2);
     });

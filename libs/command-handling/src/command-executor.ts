@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   DeviceCommand,
   DeviceEvent,
@@ -22,8 +21,8 @@ import {
   toDeviceEvent,
   toPatchCatalogEvent,
 } from '@patchstate/domain';
-import { AppendResult, IdempotencyKeyTaken, PostgresEventStore, StoredResponse, StreamType } from '@patchstate/event-store';
-import { describeOutcome, describeUnchanged } from './command-outcome';
+import { AppendResult, IdempotencyKeyTaken, PostgresEventStore, StreamType } from '@patchstate/event-store';
+import { CommandOutcome, outcomeOf, storedOutcome, unchangedOutcome } from './command-outcome';
 import { ReleaseCatalogCache } from './release-catalog-cache';
 
 export interface ExecutionOptions {
@@ -34,18 +33,10 @@ export interface ExecutionOptions {
 
 export type AnyCommand = DeviceCommand | PatchCatalogCommand;
 
-/** The one command envelope on the bus: every command, whatever its stream, goes through one handler. */
-export class ExecuteCommand {
-  constructor(
-    readonly command: AnyCommand,
-    readonly options: ExecutionOptions = {},
-  ) {}
-}
-
 export interface CommandResult {
-  /** The transport-neutral response (REST status code and body), as stored for idempotent replays. */
-  response: StoredResponse;
-  /** Null when an idempotent replay answered from the stored response. */
+  /** The transport-neutral answer, as stored for idempotent replays. */
+  outcome: CommandOutcome;
+  /** Null when nothing was appended: an idempotent replay, or an unchanged outcome. */
   append: AppendResult | null;
   replayed: boolean;
 }
@@ -57,19 +48,19 @@ export interface CommandResult {
 const MAX_ATTEMPTS = 20;
 
 /**
- * The thin shell around the pure deciders: load the stream, fold it, decide, append with the expected
- * version; on a version conflict (another writer won the race) load again and re-decide. The event store
- * is the truth; nothing here keeps state between commands.
+ * The one load-decide-append path every command handler runs: load the stream, fold it, decide, append with
+ * the expected version; on a version conflict (another writer won the race) load again and re-decide. The
+ * event store is the truth; nothing here keeps state between commands but the release catalog's cache.
  */
-@CommandHandler(ExecuteCommand)
-export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, CommandResult> {
+@Injectable()
+export class CommandExecutor {
   private readonly catalog: ReleaseCatalogCache;
 
   constructor(@Inject(PostgresEventStore) private readonly store: PostgresEventStore) {
     this.catalog = new ReleaseCatalogCache(store);
   }
 
-  async execute({ command, options: requested }: ExecuteCommand): Promise<CommandResult> {
+  async execute(command: AnyCommand, requested: ExecutionOptions = {}): Promise<CommandResult> {
     const options = scopeIdempotencyKey(requested, command);
     const { idempotency } = options;
     if (idempotency) {
@@ -94,6 +85,11 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
     }
   }
 
+  /** What the command would append now, without appending: a catalog import's dry run. */
+  async decideOnly(command: AnyCommand): Promise<(DeviceEvent | PatchCatalogEvent)[]> {
+    return (await this.decide(command)).events;
+  }
+
   private async attempt(command: AnyCommand, options: ExecutionOptions): Promise<CommandResult> {
     const { idempotency } = options;
     const { streamId, streamType, version, events } = await this.decide(command);
@@ -105,8 +101,8 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
       });
     }
     // A command that changes nothing (re-importing a known release) appends nothing and says so.
-    if (events.length === 0) return { response: describeUnchanged(streamId, version), append: null, replayed: false };
-    const { result, response } = await this.store.append(
+    if (events.length === 0) return { outcome: unchangedOutcome(streamId, version), append: null, replayed: false };
+    const { result, outcome } = await this.store.append(
       streamId,
       streamType,
       version,
@@ -116,13 +112,13 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
         metadata: eventMetadata(command),
         schemaVersion: schemaVersionOf(event.type),
       })),
-      idempotency && { ...idempotency, respond: describeOutcome },
+      idempotency && { ...idempotency, respond: outcomeOf },
     );
-    return { response: response ?? describeOutcome(result), append: result, replayed: false };
+    return { outcome: outcome ?? outcomeOf(result), append: result, replayed: false };
   }
 
   private async replayIfKnown(scopedKey: string, requestHash: string): Promise<CommandResult | null> {
-    const stored = await this.store.findIdempotentResponse(scopedKey);
+    const stored = await this.store.findIdempotentOutcome(scopedKey);
     if (!stored) return null;
     if (stored.requestHash !== requestHash) {
       const key = scopedKey.slice(scopedKey.indexOf(KEY_SCOPE_SEPARATOR) + 1);
@@ -130,7 +126,7 @@ export class ExecuteCommandHandler implements ICommandHandler<ExecuteCommand, Co
         key,
       });
     }
-    return { response: stored.response, append: null, replayed: true };
+    return { outcome: storedOutcome(stored.outcome), append: null, replayed: true };
   }
 
   private async decide(command: AnyCommand): Promise<{
@@ -188,4 +184,3 @@ function eventMetadata(command: AnyCommand): Omit<RecordedEvent['metadata'], 'sc
     causationId: metadata.causationId ?? metadata.commandId,
   };
 }
-
