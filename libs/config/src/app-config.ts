@@ -27,6 +27,11 @@ export interface AppConfig {
     openProbes: boolean;
     rateLimitPerMinute: number;
   };
+  /**
+   * Deadlines (days after a release for a device that does not run it: hotpatch kinds, restart-requiring kinds)
+   * and how long a silent device stays trusted; the domain's CompliancePolicy.
+   */
+  compliance: { hotpatchDays: number; restartDays: number; staleAfterDays: number };
 }
 
 export class ConfigError extends Error {
@@ -69,6 +74,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       bootstrapAdminKey: read.secret('BOOTSTRAP_ADMIN_KEY'),
       openProbes: read.boolean('AUTH_OPEN_PROBES', true),
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
+    },
+    compliance: {
+      hotpatchDays: read.integer('DEADLINE_HOTPATCH_DAYS', 7, 0, 365),
+      restartDays: read.integer('DEADLINE_RESTART_DAYS', 14, 0, 365),
+      staleAfterDays: read.integer('STALE_AFTER_DAYS', 7, 1, 3650),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -24,7 +24,17 @@ describe('loadConfig', () => {
       },
       outbox: { batchSize: 500, safetyPollMs: 5000 },
       readYourWrites: { maxWaitMs: 5000 },
+      compliance: { hotpatchDays: 7, restartDays: 14, staleAfterDays: 7 },
     });
+  });
+
+  it('reads the deadlines and staleness, and refuses days out of range at boot', () => {
+    expect(loadConfig({ DEADLINE_HOTPATCH_DAYS: '5', DEADLINE_RESTART_DAYS: '10', STALE_AFTER_DAYS: '30' }).compliance).toEqual({
+      hotpatchDays: 5,
+      restartDays: 10,
+      staleAfterDays: 30,
+    });
+    expect(() => loadConfig({ DEADLINE_HOTPATCH_DAYS: 'a week', STALE_AFTER_DAYS: '0' })).toThrow(/DEADLINE_HOTPATCH_DAYS[\s\S]*STALE_AFTER_DAYS/);
   });
 
   it('reads valid values, trimming blanks, and treats empty values as unset', () => {

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@patchstate/config';
 import { DATA_SOURCE } from '@patchstate/event-store';
 import { CveExposureQueries } from './cve-exposure/cve-exposure-queries';
 import { DeviceQueries } from './device-state/device-queries';
@@ -8,11 +9,21 @@ import { FleetSummaryQueries } from './fleet/fleet-summary-queries';
 import { RolloutQueries } from './rollout/rollout-queries';
 
 const QUERY_CLASSES = [DeviceQueries, RolloutQueries, CveExposureQueries, FleetSummaryQueries, ProjectionProgress];
+const DATA_ONLY = [RolloutQueries, CveExposureQueries, ProjectionProgress];
+/** Deadlines and staleness are judged with the configured policy, at the wall clock (or asOf). */
+const JUDGED = [DeviceQueries, FleetSummaryQueries];
 
 /** The read side's query services, shared by REST and gRPC so both answer from the same code. */
 @Global()
 @Module({
-  providers: QUERY_CLASSES.map((Query) => ({ provide: Query, inject: [DATA_SOURCE], useFactory: (db: DataSource) => new Query(db) })),
+  providers: [
+    ...DATA_ONLY.map((Query) => ({ provide: Query, inject: [DATA_SOURCE], useFactory: (db: DataSource) => new Query(db) })),
+    ...JUDGED.map((Query) => ({
+      provide: Query,
+      inject: [DATA_SOURCE, APP_CONFIG],
+      useFactory: (db: DataSource, config: AppConfig) => new Query(db, config.compliance),
+    })),
+  ],
   exports: QUERY_CLASSES,
 })
 export class ReadModelQueriesModule {}

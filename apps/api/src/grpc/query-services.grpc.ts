@@ -70,7 +70,7 @@ export class DeviceQueriesGrpcController {
   async listDevices(request: GrpcRequest): Promise<Page<DeviceDocument>> {
     await this.readYourWrites(request.minPosition);
     const { state, ...filter } = parseDeviceListFilter(request.state, request.path, request.upToDate);
-    return this.devices.listDevices(state, parseLimit(request.limit), cursorOf(request), filter);
+    return this.devices.listDevices(state, parseLimit(request.limit), cursorOf(request), filter, parseAsOf(request.asOf));
   }
 
   @GrpcMethod('DeviceQueries', 'GetRollout')

@@ -58,7 +58,9 @@ export class FleetQueriesController {
   }
 
   @Get('fleet/summary')
-  @ApiOperation({ summary: 'Devices by state, servicing path and reason; with asOf, as the log said then' })
+  @ApiOperation({
+    summary: 'Devices by state (overdue and stale among them; stale ones never up-to-date), servicing path and reason; with asOf, as the log said then',
+  })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO time: fold the fleet from the events recorded up to then' })
   summary(@Query('asOf') asOf: unknown) {
     return this.fleet.summary(parseAsOf(asOf));

@@ -57,6 +57,7 @@ const PAGE = 500;
  */
 export async function deviceHistoryCommand(context: ReplayContext, options: DeviceHistoryOptions): Promise<CommandOutcome> {
   const { db, output } = context;
+  const policy = context.config.compliance;
   const streamId = deviceStreamId(options.deviceId);
   const catalog = await PatchCatalogTimeline.load(db, options.until);
   const steps: DeviceStep[] = [];
@@ -94,7 +95,8 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
         correlationId: event.metadata.correlationId,
         schemaVersion: event.metadata.schemaVersion,
         data: domainEvent.data,
-        device: describeDevice(state, catalog.catalogAsOf(event.metadata.recordedAt)),
+        // Each step judged when it was recorded: was the device overdue or stale then.
+        device: describeDevice(state, catalog.catalogAsOf(event.metadata.recordedAt), { at: event.metadata.recordedAt, policy }),
       };
       count += 1;
       if (options.collectSteps) steps.push(step);
@@ -113,7 +115,7 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
   // The catalog of the final view: as of --until, as of the last event shown with --to-version, or now.
   const asOf = options.until?.toISOString() ?? (options.toVersion !== undefined ? last.recordedAt : null);
   const final = {
-    ...describeDevice(state, catalog.catalogAsOf(asOf)),
+    ...describeDevice(state, catalog.catalogAsOf(asOf), { at: asOf ?? new Date().toISOString(), policy }),
     version: last.version,
     position: last.position,
     updatedAt: last.recordedAt,
@@ -215,6 +217,9 @@ function describePlanes(device: DeviceView): string[] {
     `    servicing path ${servicing.path}${servicing.reasons.length > 0 ? ` (${servicing.reasons.join(', ')})` : ''}  ${
       servicing.upToDate ? 'up to date' : `offered ${servicing.offered?.patchId ?? '-'}`
     }${servicing.nextBaseline ? `  back at baseline ${servicing.nextBaseline.patchId ?? servicing.nextBaseline.expectedMonth}` : ''}`,
+    `    ${servicing.due === null ? 'not due' : `due since ${servicing.due}, deadline ${servicing.deadline}${servicing.overdue ? '  OVERDUE' : ''}`}  last seen ${
+      device.lastSeenAt ?? 'never'
+    }${device.stale ? '  STALE' : ''}${device.pendingRemoval.length > 0 ? `  removed at reboot ${list(device.pendingRemoval)}` : ''}`,
   ];
 }
 

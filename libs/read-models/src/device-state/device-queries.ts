@@ -1,5 +1,7 @@
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import {
+  CompliancePolicy,
+  DEFAULT_COMPLIANCE_POLICY,
   DeviceState,
   DeviceView,
   DomainError,
@@ -8,8 +10,11 @@ import {
   deviceStreamId,
   evolveDevice,
   initialDeviceState,
+  Judging,
+  ReleaseCatalog,
   toDeviceEvent,
 } from '@patchstate/domain';
+import { withReadModelsAsOf } from '../as-of/read-models-as-of';
 import { Page, decodeCursor, encodeCursor, isString } from '../paging/page';
 import { loadReleaseCatalog, loadReleaseCatalogAsOf } from '../patch-catalog/catalog-reader';
 import { ServicingIndex } from '../servicing/servicing-index';
@@ -30,7 +35,16 @@ export interface DeviceDocument extends DeviceView {
  * against the catalog, so a release learnt later is reflected without touching every device row.
  */
 export class DeviceQueries {
-  constructor(private readonly db: DataSource) {}
+  /** `now` is the read side's clock (the domain has none): overdue and stale are judged at it, or at `asOf`. */
+  constructor(
+    private readonly db: DataSource,
+    private readonly policy: CompliancePolicy = DEFAULT_COMPLIANCE_POLICY,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private judging(asOf?: string): Judging {
+    return { at: asOf ?? this.now().toISOString(), policy: this.policy };
+  }
 
   /** The device now (read model) or as of a time (folded from the log); DEVICE_NOT_FOUND when unknown then. */
   async device(deviceId: string, asOf?: string): Promise<DeviceDocument> {
@@ -47,7 +61,7 @@ export class DeviceQueries {
       [deviceId],
     );
     if (rows.length === 0) return null;
-    return toDocument(rows[0], await loadReleaseCatalog(this.db));
+    return toDocument(rows[0], await loadReleaseCatalog(this.db), this.judging());
   }
 
   /**
@@ -71,31 +85,49 @@ export class DeviceQueries {
     }
     if (last === null || state.status === 'unregistered') return null;
     const catalog = await loadReleaseCatalogAsOf(this.db, asOf);
-    return { ...describeDevice(state, catalog), version: last.version, position: last.position, updatedAt: last.recorded_at };
+    const seen = withLastSeen(state, last.recorded_at);
+    return { ...describeDevice(seen, catalog, this.judging(asOf)), version: last.version, position: last.position, updatedAt: last.recorded_at };
   }
 
-  /** Devices in a list state and/or on a servicing path, paged by device id. */
-  async listDevices(state: DeviceListState | null, limit: number, cursor?: string, filter: ServicingFilter = {}): Promise<Page<DeviceDocument>> {
-    const after = decodeCursor(cursor, isString);
-    const catalog = await loadReleaseCatalog(this.db);
-    const servicing = await ServicingIndex.load(this.db, catalog);
-    const params: unknown[] = [after, limit + 1];
-    const conditions = [
-      ...(state === null ? ['NOT d.retired'] : [deviceListCondition(state, servicing, params)]),
-      ...(filter.path === undefined && filter.upToDate === undefined ? [] : [servicingCondition(filter, servicing, params)]),
-    ];
-    const rows: (DeviceRow & { device_id: string })[] = await this.db.query(
-      `SELECT d.device_id, d.state, d.version, d.position, d.updated_at FROM device_state d
-       WHERE ${conditions.join(' AND ')} AND ($1::text IS NULL OR d.device_id > $1)
-       ORDER BY d.device_id LIMIT $2`,
-      params,
-    );
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map((row) => toDocument(row, catalog)),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].device_id) : null,
-    };
+  /** Devices in a list state and/or on a servicing path, paged by device id; with `asOf`, as the log said then. */
+  async listDevices(
+    state: DeviceListState | null,
+    limit: number,
+    cursor?: string,
+    filter: ServicingFilter = {},
+    asOf?: string,
+  ): Promise<Page<DeviceDocument>> {
+    const judging = this.judging(asOf);
+    const list = (db: DataSource | QueryRunner) => listDevices(db, judging, { state, limit, cursor, filter });
+    return asOf === undefined ? list(this.db) : withReadModelsAsOf(this.db, asOf, list);
   }
+}
+
+async function listDevices(
+  db: DataSource | QueryRunner,
+  judging: Judging,
+  query: { state: DeviceListState | null; limit: number; cursor?: string; filter: ServicingFilter },
+): Promise<Page<DeviceDocument>> {
+  const { state, limit, filter } = query;
+  const after = decodeCursor(query.cursor, isString);
+  const catalog = await loadReleaseCatalog(db);
+  const list = { servicing: await ServicingIndex.load(db, catalog, judging), judging };
+  const params: unknown[] = [after, limit + 1];
+  const conditions = [
+    ...(state === null ? ['NOT d.retired'] : [deviceListCondition(state, list, params)]),
+    ...(filter.path === undefined && filter.upToDate === undefined ? [] : [servicingCondition(filter, list, params)]),
+  ];
+  const rows: (DeviceRow & { device_id: string })[] = await db.query(
+    `SELECT d.device_id, d.state, d.version, d.position, d.updated_at FROM device_state d
+     WHERE ${conditions.join(' AND ')} AND ($1::text IS NULL OR d.device_id > $1)
+     ORDER BY d.device_id LIMIT $2`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((row) => toDocument(row, catalog, judging)),
+    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].device_id) : null,
+  };
 }
 
 interface DeviceRow {
@@ -105,9 +137,14 @@ interface DeviceRow {
   updated_at: Date;
 }
 
-function toDocument(row: DeviceRow, catalog: Awaited<ReturnType<typeof loadReleaseCatalog>>): DeviceDocument {
+/** A row projected before lastSeenAt was kept for every report falls back to its last event's time (as LAST_SEEN does in SQL). */
+function withLastSeen(state: RegisteredDevice, lastRecordedAt: string): RegisteredDevice {
+  return state.lastSeenAt == null ? { ...state, lastSeenAt: lastRecordedAt } : state;
+}
+
+function toDocument(row: DeviceRow, catalog: ReleaseCatalog, judging: Judging): DeviceDocument {
   return {
-    ...describeDevice(row.state, catalog),
+    ...describeDevice(withLastSeen(row.state, new Date(row.updated_at).toISOString()), catalog, judging),
     version: row.version,
     position: String(row.position),
     updatedAt: new Date(row.updated_at).toISOString(),

@@ -1,12 +1,15 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { OFF_TRAIN_REASONS, SERVICING_PATHS, ServicingPath } from '@patchstate/domain';
+import { CompliancePolicy, DEFAULT_COMPLIANCE_POLICY, Judging, OFF_TRAIN_REASONS, SERVICING_PATHS, ServicingPath } from '@patchstate/domain';
 import { withReadModelsAsOf } from '../as-of/read-models-as-of';
 import { DEVICE_LIST_STATES, DeviceListState, deviceListCondition } from '../device-state/device-list-conditions';
 import { loadReleaseCatalog } from '../patch-catalog/catalog-reader';
 import { SERVICING_KEY, ServicingIndex } from '../servicing/servicing-index';
 
 export interface FleetSummary {
+  /** The time the fleet was judged at (now, or asOf): overdue and stale are relative to it. */
+  judgedAt: string;
   devices: number;
+  /** Active devices per list state: `stale` ones apart, and never among `up-to-date`; `overdue` past their deadline. */
   byState: Record<DeviceListState, number>;
   /** Active devices by servicing path, judged against the catalog. */
   byServicingPath: Record<ServicingPath, number>;
@@ -16,18 +19,25 @@ export interface FleetSummary {
 }
 
 export class FleetSummaryQueries {
-  constructor(private readonly db: DataSource) {}
+  /** `now` is the read side's clock: the fleet is judged at it, or at `asOf`. */
+  constructor(
+    private readonly db: DataSource,
+    private readonly policy: CompliancePolicy = DEFAULT_COMPLIANCE_POLICY,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** The fleet now, from the read models, or as of a time, folded from the log. */
   async summary(asOf?: string): Promise<FleetSummary> {
-    return asOf === undefined ? summarize(this.db) : withReadModelsAsOf(this.db, asOf, summarize);
+    const judging = { at: asOf ?? this.now().toISOString(), policy: this.policy };
+    const read = (db: DataSource | QueryRunner) => summarize(db, judging);
+    return asOf === undefined ? read(this.db) : withReadModelsAsOf(this.db, asOf, read);
   }
 }
 
-async function summarize(db: DataSource | QueryRunner): Promise<FleetSummary> {
-  const servicing = await ServicingIndex.load(db, await loadReleaseCatalog(db));
+async function summarize(db: DataSource | QueryRunner, judging: Judging): Promise<FleetSummary> {
+  const servicing = await ServicingIndex.load(db, await loadReleaseCatalog(db), judging);
   const params: unknown[] = [];
-  const conditions = DEVICE_LIST_STATES.map((state) => deviceListCondition(state, servicing, params));
+  const conditions = DEVICE_LIST_STATES.map((state) => deviceListCondition(state, { servicing, judging }, params));
   const [counts]: Record<string, string>[] = await db.query(
     `SELECT count(*) AS devices, ${conditions.map((condition, i) => `count(*) FILTER (WHERE ${condition}) AS s${i}`).join(',\n')}
      FROM device_state d`,
@@ -49,6 +59,7 @@ async function summarize(db: DataSource | QueryRunner): Promise<FleetSummary> {
      WHERE NOT d.retired GROUP BY reason ORDER BY reason`,
   );
   return {
+    judgedAt: new Date(judging.at).toISOString(),
     devices: Number(counts.devices),
     byState: Object.fromEntries(DEVICE_LIST_STATES.map((state, i) => [state, Number(counts[`s${i}`])])) as Record<DeviceListState, number>,
     byServicingPath,

@@ -1,5 +1,5 @@
 import { QueryRunner } from 'typeorm';
-import { DeviceEvent } from '@patchstate/domain';
+import { DeviceEvent, toDeviceEvent } from '@patchstate/domain';
 import { EventEnvelope } from '@patchstate/messaging';
 import { Projection } from '../engine/projection';
 
@@ -38,8 +38,11 @@ export class PatchRolloutProjection implements Projection {
           event.data.deviceId,
         ]);
         return;
-      case 'HotpatchReverted':
-        return this.set(tx, event.data.patchId, event.data.deviceId, at, { in_memory: false, reverted: true });
+      case 'HotpatchReverted': {
+        // Since v2 the uninstalled hotpatch keeps running until the reboot (which then removes it); v1 left at once.
+        const data = toDeviceEvent({ type: envelope.type, schemaVersion: envelope.schemaVersion ?? 1, data: envelope.data }).data as typeof event.data;
+        return this.set(tx, data.patchId, data.deviceId, at, data.leavesMemoryAtReboot ? { reverted: true } : { in_memory: false, reverted: true });
+      }
       case 'DeviceRebooted': {
         const { deviceId, committed, superseded, removed } = event.data;
         for (const patchId of committed) await this.set(tx, patchId, deviceId, at, { on_disk: true });

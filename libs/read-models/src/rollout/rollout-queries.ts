@@ -33,7 +33,7 @@ export class RolloutQueries {
     const [counts]: Record<string, string>[] = await this.db.query(
       `SELECT count(*) FILTER (WHERE in_memory) AS in_memory,
               count(*) FILTER (WHERE on_disk) AS on_disk,
-              count(*) FILTER (WHERE in_memory AND NOT on_disk) AS pending_commit,
+              count(*) FILTER (WHERE in_memory AND NOT on_disk AND NOT reverted) AS pending_commit,
               count(*) FILTER (WHERE failures > 0) AS failed,
               count(*) FILTER (WHERE reverted) AS reverted
        FROM patch_rollout WHERE patch_id = $1`,
