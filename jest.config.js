@@ -14,7 +14,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@patchstate/(domain|config|event-store|messaging|read-models|command-handling|auth)$': '<rootDir>/libs/$1/src',
+  '^@patchstate/(domain|config|event-store|messaging|read-models|command-handling|auth|ingest)$': '<rootDir>/libs/$1/src',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 

@@ -4,11 +4,13 @@ import { AuthModule } from '@patchstate/auth';
 import { AppConfig, ConfigModule } from '@patchstate/config';
 import { CommandHandlingModule } from '@patchstate/command-handling';
 import { EventStoreModule } from '@patchstate/event-store';
+import { IngestModule } from '@patchstate/ingest';
 import { MessagingModule } from '@patchstate/messaging';
 import { ReadModelQueriesModule } from '@patchstate/read-models';
 import { DeviceCommandsController } from './commands/devices.controller';
 import { PatchCommandsController } from './commands/patches.controller';
 import { CatalogImportsController } from './commands/catalog-imports.controller';
+import { WufbIngestController } from './ingest/wufb-ingest.controller';
 import { CommandGateway } from './http/command-gateway';
 import { ErrorFilter } from './http/domain-error.filter';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
@@ -33,8 +35,8 @@ export class ApiModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, ReadModelQueriesModule, AuthModule, GrpcApiModule],
-      controllers: [DeviceCommandsController, PatchCommandsController, CatalogImportsController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController],
+      imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, IngestModule, ReadModelQueriesModule, AuthModule, GrpcApiModule],
+      controllers: [DeviceCommandsController, PatchCommandsController, CatalogImportsController, WufbIngestController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController],
       providers: [
         CommandGateway,
         OutboxRelayService,

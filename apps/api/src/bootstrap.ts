@@ -7,6 +7,7 @@ import { CustomStrategy } from '@nestjs/microservices';
 import { AppConfig } from '@patchstate/config';
 import { ApiModule } from './api.module';
 import { CATALOG_IMPORTS_PATH } from './commands/catalog-imports.controller';
+import { WUFB_INGEST_BODY_LIMIT, WUFB_INGEST_PATH } from './ingest/wufb-ingest.controller';
 import { GrpcLifecycle } from './grpc/grpc-lifecycle';
 import { PatchstateGrpcServer, registerGrpcServer } from './grpc/grpc-server';
 
@@ -23,6 +24,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   });
   // A release file is larger than a command: its route parses first, with the larger of the two limits.
   app.use(CATALOG_IMPORTS_PATH, json({ limit: largerLimit(config.http.bodyLimit, CATALOG_IMPORT_BODY_LIMIT), strict: false }));
+  app.use(WUFB_INGEST_PATH, json({ limit: largerLimit(config.http.bodyLimit, WUFB_INGEST_BODY_LIMIT), strict: false }));
   app.useBodyParser('json', { limit: config.http.bodyLimit, strict: false });
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
