@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// `npm start`: runs the whole service locally. Starts the local Kafka broker when KAFKA_BROKERS is unset,
-// then the API (with the outbox relay) and the projector as two processes, and stops them together.
+// `npm start`: runs the whole service locally. Uses the Postgres at the default address or, when none answers
+// there and DATABASE_URL is unset, an embedded one (scripts/db/local-postgres.js); starts the local Kafka broker when
+// KAFKA_BROKERS is unset; then the API (with the outbox relay) and the projector as two processes, stopped together.
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const { URL } = require('node:url');
 const { ensureBroker } = require('./kafka/local-broker.js');
+const { ensureDatabase, shown } = require('./db/local-postgres.js');
 
 const root = path.resolve(__dirname, '..');
 const children = [];
@@ -31,6 +34,16 @@ function stop(code) {
 
 async function main() {
   const env = { ...process.env };
+  const database = await ensureDatabase({ env, log: (message) => console.log(`[postgres] ${message}`) });
+  if (database.source === 'embedded') {
+    const where = new URL(database.url).host;
+    console.log(
+      `[start] no Postgres answered at ${where} and DATABASE_URL is unset: using the embedded Postgres ` +
+        `(${database.startedHere ? 'started' : 'already running'} at ${where}, data in ${shown(database.dataDir)}; ` +
+        'it keeps running after the service stops, stop it with: npm run db:stop)',
+    );
+  }
+  env.DATABASE_URL = database.url;
   if (!env.KAFKA_BROKERS) {
     const { brokers, startedHere } = await ensureBroker({ log: (message) => console.log(`[kafka] ${message}`) });
     env.KAFKA_BROKERS = brokers;
