@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CommandHandlingModule } from '@patchstate/command-handling';
+import { FleetIngestGrpcController } from '../ingest/wufb-ingest.grpc';
 import { DeviceCommandsGrpcController, PatchCatalogGrpcController } from './command-services.grpc';
 import { GrpcCommandGateway } from './grpc-command-gateway';
 import { GrpcLifecycle } from './grpc-lifecycle';
@@ -11,7 +12,7 @@ import { AuditGrpcController, DeviceQueriesGrpcController } from './query-servic
  */
 @Module({
   imports: [CommandHandlingModule],
-  controllers: [DeviceCommandsGrpcController, PatchCatalogGrpcController, DeviceQueriesGrpcController, AuditGrpcController],
+  controllers: [DeviceCommandsGrpcController, PatchCatalogGrpcController, DeviceQueriesGrpcController, AuditGrpcController, FleetIngestGrpcController],
   providers: [GrpcCommandGateway, GrpcLifecycle],
 })
 export class GrpcApiModule {}

@@ -10,10 +10,10 @@ import { withLinkedFileDescriptors } from './reflection-descriptors';
 
 export const GRPC_PACKAGE = 'patchstate.v1';
 const SHUTDOWN_GRACE_MS = 5_000;
-export const GRPC_SERVICES = ['DeviceCommands', 'PatchCatalog', 'DeviceQueries', 'Audit'] as const;
+export const GRPC_SERVICES = ['DeviceCommands', 'PatchCatalog', 'DeviceQueries', 'Audit', 'FleetIngest'] as const;
 /** What the health service reports on: the server as a whole ('') and each patchstate service. */
 const HEALTH_SERVICE_NAMES = ['', ...GRPC_SERVICES.map((service) => `${GRPC_PACKAGE}.${service}`)];
-export const PROTO_FILES = ['common.proto', 'device_commands.proto', 'patch_catalog.proto', 'device_queries.proto', 'audit.proto'].map(
+export const PROTO_FILES = ['common.proto', 'device_commands.proto', 'patch_catalog.proto', 'device_queries.proto', 'audit.proto', 'fleet_ingest.proto'].map(
   (file) => `patchstate/v1/${file}`,
 );
 
