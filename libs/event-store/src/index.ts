@@ -6,3 +6,4 @@ export * from './event-store.module';
 export * from './transaction';
 export * from './event-log';
 export * from './outbox';
+export * from './group-commit';

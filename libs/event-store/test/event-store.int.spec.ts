@@ -1,26 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@patchstate/domain';
-import { EventToAppend, PostgresEventStore, chainHash, openDatabase } from '@patchstate/event-store';
-import { DEVICE_AGENT, DEFAULT_OCCURRED_AT } from '../../../test/builders';
+import { PostgresEventStore, chainHash, openDatabase } from '@patchstate/event-store';
+import { anEvent } from './an-event';
 import { createTestDatabase } from '../../../test/support/test-database';
 import { eventually } from '../../../test/support/test-stack';
-
-/** An event as the command handler would hand it to the store. */
-function anEvent(type: string, data: Record<string, unknown> = {}): EventToAppend {
-  return {
-    type,
-    data,
-    metadata: {
-      eventId: randomUUID(),
-      occurredAt: DEFAULT_OCCURRED_AT,
-      recordedAt: DEFAULT_OCCURRED_AT,
-      actor: DEVICE_AGENT,
-      correlationId: 'corr-event-store-test',
-      causationId: 'cmd-event-store-test',
-    },
-  };
-}
 
 async function countEvents(db: DataSource, streamId?: string): Promise<number> {
   const rows: { n: string }[] = streamId
