@@ -355,7 +355,7 @@ describe('commands over REST', () => {
   });
 
   describe('POST /v1/devices/{id}/reboots, /updates, /hotpatches/{patchId}/revert, /failures', () => {
-    it('reboot commits, stage is disk-ahead, the next reboot activates it and supersedes the old hotpatches, revert leaves memory', async () => {
+    it('reboot commits, stage is disk-ahead, the next reboot activates it and supersedes the old hotpatches, revert waits for the reboot', async () => {
       await register('life-001');
       await accepted('/v1/devices/life-001/hotpatches', { patchId: 'KB5052093' }, ['HotpatchApplied']);
       const reboot = await accepted('/v1/devices/life-001/reboots', { rebootedAt: '2025-02-15T22:00:00Z', bootId: 'boot-1' }, ['DeviceRebooted']);
@@ -371,7 +371,7 @@ describe('commands over REST', () => {
       expect(activation.body.events[0].data).toMatchObject({ activated: { patchId: 'KB5055523' }, superseded: ['KB5052093'], build: '26100.3775', bootId: null });
       await accepted('/v1/devices/life-001/hotpatches', { patchId: 'KB5058497' }, ['HotpatchApplied']);
       const reverted = await accepted('/v1/devices/life-001/hotpatches/KB5058497/revert', { revertedAt: '2025-05-14T10:00:00Z' }, ['HotpatchReverted']);
-      expect(reverted.body.events[0].data).toEqual({ deviceId: 'life-001', patchId: 'KB5058497', revertedAt: '2025-05-14T10:00:00Z', leavesDiskAtReboot: false });
+      expect(reverted.body.events[0].data).toEqual({ deviceId: 'life-001', patchId: 'KB5058497', revertedAt: '2025-05-14T10:00:00Z', leavesDiskAtReboot: false, leavesMemoryAtReboot: true });
       const failed = await accepted('/v1/devices/life-001/failures', { patchId: 'KB5058497', errorCode: '0x800F0922', failedAt: '2025-05-14T11:00:00Z' }, ['HotpatchFailed']);
       expect(failed.body.events[0].data).toEqual({ deviceId: 'life-001', patchId: 'KB5058497', errorCode: '0x800f0922', failedAt: '2025-05-14T11:00:00Z' });
       // The stream holds exactly what was accepted, in order.

@@ -128,10 +128,14 @@ describe('fleet story over REST', () => {
     expect(rollout).toMatchObject({ appliedInMemory: 1, committedOnDisk: 0 });
   });
 
-  it('4. a reverted hotpatch leaves memory at once', async () => {
+  it('4. a reverted hotpatch keeps running until the next reboot (Windows), then leaves memory', async () => {
     await post('/v1/devices/ws-2/hotpatches/KB5052093/revert', { revertedAt: '2025-02-20T10:00:00Z' });
     const device = await get('/v1/devices/ws-2');
-    expect(device).toMatchObject({ memory: { hotpatches: [], build: '26100.2894' }, pendingCommit: [] });
+    expect(device).toMatchObject({ memory: { hotpatches: ['KB5052093'], build: '26100.3032' }, pendingCommit: [], pendingRemoval: ['KB5052093'] });
+    expect(await get('/v1/patches/KB5052093/rollout')).toMatchObject({ appliedInMemory: 1, reverted: 1, pendingCommit: 0 });
+    await post('/v1/devices/ws-2/reboots', { rebootedAt: '2025-02-20T22:00:00Z' });
+    const rebooted = await get('/v1/devices/ws-2');
+    expect(rebooted).toMatchObject({ memory: { hotpatches: [], build: '26100.2894' }, pendingCommit: [], pendingRemoval: [] });
     expect(await get('/v1/patches/KB5052093/rollout')).toMatchObject({ appliedInMemory: 0, reverted: 1 });
   });
 
@@ -143,11 +147,14 @@ describe('fleet story over REST', () => {
     expect((await get('/v1/devices?state=ineligible')).items.map((d: any) => d.deviceId)).toEqual(['ws-pro']);
   });
 
+  // Judged now: devices last heard from in 2025 are stale, counted apart and never up to date (silence is not
+  // protection), and the two that do not run what their path offers are long past its deadline.
   it('6. the fleet summary counts devices by state and by ineligibility reason', async () => {
     const summary = await get('/v1/fleet/summary');
     expect(summary).toEqual({
+      judgedAt: expect.any(String),
       devices: 3,
-      byState: { 'pending-commit': 0, 'pending-restart': 0, ineligible: 1, 'up-to-date': 1, hotpatched: 0, retired: 0 },
+      byState: { 'pending-commit': 0, 'pending-restart': 0, ineligible: 1, 'up-to-date': 0, hotpatched: 0, retired: 0, overdue: 2, stale: 3 },
       byServicingPath: { hotpatch: 2, lcu: 0, ineligible: 1, 'unknown-build': 0 },
       byOffTrainReason: { MISSED_BASELINE: 0, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 0 },
       byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
@@ -157,14 +164,15 @@ describe('fleet story over REST', () => {
   it('6b. the fleet summary as of a past time folds the log: after the first applies, two devices waited for a reboot', async () => {
     const then = await get(`/v1/fleet/summary?asOf=${encodeURIComponent(snapshots.afterApply)}`);
     expect(then).toEqual({
+      judgedAt: new Date(snapshots.afterApply).toISOString(),
       devices: 3,
-      byState: { 'pending-commit': 2, 'pending-restart': 0, ineligible: 1, 'up-to-date': 0, hotpatched: 2, retired: 0 },
+      byState: { 'pending-commit': 2, 'pending-restart': 0, ineligible: 1, 'up-to-date': 0, hotpatched: 2, retired: 0, overdue: expect.any(Number), stale: 3 },
       byServicingPath: { hotpatch: 2, lcu: 0, ineligible: 1, 'unknown-build': 0 },
       byOffTrainReason: { MISSED_BASELINE: 0, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 0 },
       byIneligibilityReason: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
     });
     const now = await get(`/v1/fleet/summary?asOf=${encodeURIComponent(new Date().toISOString())}`);
-    expect(now).toEqual(await get('/v1/fleet/summary'));
+    expect({ ...now, judgedAt: null }).toEqual({ ...(await get('/v1/fleet/summary')), judgedAt: null });
     expect((await http(stack.baseUrl, 'GET', '/v1/fleet/summary?asOf=last-week')).status).toBe(400);
   });
 

@@ -160,3 +160,12 @@ export function withoutNulls(value: unknown): unknown {
       .map(([k, v]) => [k, withoutNulls(v)]),
   );
 }
+
+/**
+ * An answer with the time it was judged at left out: two transports asked for "now" one after the other judge at
+ * instants a few milliseconds apart, with the same data otherwise.
+ */
+export function withoutJudgedAt(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('judgedAt' in value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'judgedAt'));
+}

@@ -25,6 +25,10 @@ export interface Servicing {
   offered: { patchId: string; build: string } | null;
   upToDate: boolean;
   nextBaseline: { patchId: string | null; expectedMonth: string } | null;
+  /** Issue 11: judged now (after September 2026), every release offered and not run is past its deadline. */
+  due: string | null;
+  deadline: string | null;
+  overdue: boolean;
 }
 
 export interface FleetDevice {
@@ -38,6 +42,11 @@ export interface FleetDevice {
 
 const enterprise = (build: string, overrides: Partial<DeviceProfile> = {}) => aDeviceProfile({ build, ...overrides });
 const release = (patchId: string, kind: string) => ({ patchId, kind });
+const NOT_DUE = { due: null, deadline: null, overdue: false };
+/** Due on a restart-requiring release since its date, with the default 14-day deadline, long past. */
+const overdueSince = (day: string, deadlineDay: string) => ({ due: `${day}T00:00:00.000Z`, deadline: `${deadlineDay}T00:00:00.000Z`, overdue: true });
+/** The newest LCU KB5129195 was released on 2026-09-14. */
+const OVERDUE_ON_NEWEST_LCU = overdueSince('2026-09-14', '2026-09-28');
 const AUGUST_HOTPATCH = release('KB5120994', 'hotpatch');
 const onAugustHotpatch = (major: '26100' | '26200'): Servicing => ({
   path: 'hotpatch',
@@ -47,6 +56,7 @@ const onAugustHotpatch = (major: '26100' | '26200'): Servicing => ({
   offered: { patchId: 'KB5120994', build: `${major}.9106` },
   upToDate: true,
   nextBaseline: null,
+  ...NOT_DUE,
 });
 /** The newest Windows 11 cumulative release: the September 2026 OOB LCU KB5129195, .9457. */
 const newestLcu = (major: '26100' | '26200') => ({ patchId: 'KB5129195', build: `${major}.9457` });
@@ -63,6 +73,7 @@ const missedBaseline = (releaseOf: { patchId: string; kind: string }): Servicing
   offered: newestLcu('26100'),
   upToDate: false,
   nextBaseline: OCTOBER_2026,
+  ...OVERDUE_ON_NEWEST_LCU,
 });
 
 export const FLEET: FleetDevice[] = [
@@ -95,6 +106,7 @@ export const FLEET: FleetDevice[] = [
       offered: newestLcu('26100'),
       upToDate: false,
       nextBaseline: OCTOBER_2026,
+      ...OVERDUE_ON_NEWEST_LCU,
     },
   },
   {
@@ -112,6 +124,7 @@ export const FLEET: FleetDevice[] = [
       offered: { patchId: 'KB5099536', build: '26100.33158' },
       upToDate: false,
       nextBaseline: { patchId: 'KB5099536', expectedMonth: '2026-07' },
+      ...overdueSince('2026-07-14', '2026-07-28'),
     },
   },
   {
@@ -127,6 +140,7 @@ export const FLEET: FleetDevice[] = [
       offered: newestLcu('26100'),
       upToDate: true,
       nextBaseline: null,
+      ...NOT_DUE,
     },
   },
   {
@@ -134,7 +148,7 @@ export const FLEET: FleetDevice[] = [
     deviceId: 'unknown',
     profile: enterprise('26100.99999'),
     registeredAt: '2026-08-12T08:00:00Z',
-    servicing: { path: 'unknown-build', reasons: ['UNKNOWN_BUILD'], release: null, baselineKb: null, offered: null, upToDate: false, nextBaseline: null },
+    servicing: { path: 'unknown-build', reasons: ['UNKNOWN_BUILD'], release: null, baselineKb: null, offered: null, upToDate: false, nextBaseline: null, ...NOT_DUE },
   },
   {
     // On the August hotpatch, then upgraded to 25H2 on 20 August, outside a baseline month: LCUs until October.
@@ -150,6 +164,7 @@ export const FLEET: FleetDevice[] = [
       offered: newestLcu('26200'),
       upToDate: false,
       nextBaseline: OCTOBER_2026,
+      ...OVERDUE_ON_NEWEST_LCU,
     },
   },
 ];

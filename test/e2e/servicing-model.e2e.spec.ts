@@ -33,7 +33,8 @@ describe('servicing model over REST: the real catalog, a fleet at real builds', 
   };
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // Freshness is judged in compliance-over-time.e2e.spec.ts: here the August 2026 reports must not go stale.
+    stack = await startTestStack({ env: { STALE_AFTER_DAYS: '3650' } });
     beforeImport = new Date().toISOString();
     const imported = await post('/v1/catalog/imports', { format: 'json', content: releasesText() });
     expect(imported.body.published).toHaveLength(JSON.parse(releasesText()).length);
