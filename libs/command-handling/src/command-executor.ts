@@ -24,6 +24,7 @@ import {
 import { AppendResult, IdempotencyKeyTaken, PostgresEventStore, StreamType } from '@patchstate/event-store';
 import { CommandOutcome, outcomeOf, storedOutcome, unchangedOutcome } from './command-outcome';
 import { ReleaseCatalogCache } from './release-catalog-cache';
+import { StreamQueue } from './stream-queue';
 
 export interface ExecutionOptions {
   /** From `If-Match`: the caller insists on this version, so a conflict is theirs to resolve (412). */
@@ -55,12 +56,18 @@ const MAX_ATTEMPTS = 20;
 @Injectable()
 export class CommandExecutor {
   private readonly catalog: ReleaseCatalogCache;
+  private readonly queue = new StreamQueue();
 
   constructor(@Inject(PostgresEventStore) private readonly store: PostgresEventStore) {
     this.catalog = new ReleaseCatalogCache(store);
   }
 
-  async execute(command: AnyCommand, requested: ExecutionOptions = {}): Promise<CommandResult> {
+  /** Commands on one stream run one after the other in this process (`StreamQueue`); other streams in parallel. */
+  execute(command: AnyCommand, requested: ExecutionOptions = {}): Promise<CommandResult> {
+    return this.queue.run(streamOf(command).streamId, () => this.executeNow(command, requested));
+  }
+
+  private async executeNow(command: AnyCommand, requested: ExecutionOptions): Promise<CommandResult> {
     const options = scopeIdempotencyKey(requested, command);
     const { idempotency } = options;
     if (idempotency) {
@@ -135,10 +142,9 @@ export class CommandExecutor {
     version: number;
     events: (DeviceEvent | PatchCatalogEvent)[];
   }> {
-    if (command.type === 'PublishPatch' || command.type === 'ImportRelease' || command.type === 'RevokePatch') {
-      const streamId = patchStreamId(command.data.patchId);
+    if (isPatchCommand(command)) {
       const { state, version } = await this.loadPatch(command.data.patchId);
-      return { streamId, streamType: 'patch', version, events: decidePatch(command, state) };
+      return { streamId: patchStreamId(command.data.patchId), streamType: 'patch', version, events: decidePatch(command, state) };
     }
     const streamId = deviceStreamId(command.data.deviceId);
     const stream = await this.store.readStream(streamId);
@@ -154,6 +160,15 @@ export class CommandExecutor {
     const state = stream.events.reduce((s, e) => evolvePatch(s, toPatchCatalogEvent(stored(e))), initialPatchState);
     return { state, version: stream.version };
   }
+}
+
+function isPatchCommand(command: AnyCommand): command is PatchCatalogCommand {
+  return command.type === 'PublishPatch' || command.type === 'ImportRelease' || command.type === 'RevokePatch';
+}
+
+/** The stream a command appends to. */
+function streamOf(command: AnyCommand): { streamId: string } {
+  return { streamId: isPatchCommand(command) ? patchStreamId(command.data.patchId) : deviceStreamId(command.data.deviceId) };
 }
 
 // Neither actor ids nor client keys may contain a slash, so the scoped key splits back unambiguously.
