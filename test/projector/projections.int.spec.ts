@@ -119,7 +119,13 @@ describe('projections from a scripted fleet history, through the broker into Pos
       const devices = new DeviceQueries(database.db);
       expect(await devices.findDevice('ws-c')).toMatchObject({ eligibility: { eligible: false, reasons: ['UNSUPPORTED_EDITION'] } });
       expect(await devices.findDevice('ws-d')).toMatchObject({ eligibility: { eligible: false, reasons: ['VBS_NOT_RUNNING'] } });
-      expect(await devices.findDevice('ws-g')).toMatchObject({ memory: { hotpatches: [] }, disk: { hotpatches: [] }, pendingRemoval: [] });
+      // Uninstalled while only in memory: on Windows it keeps running until the next reboot, which ws-g has not had.
+      expect(await devices.findDevice('ws-g')).toMatchObject({
+        memory: { hotpatches: [FEB.patchId] },
+        disk: { hotpatches: [] },
+        pendingCommit: [],
+        pendingRemoval: [FEB.patchId],
+      });
       expect(await devices.findDevice('ws-h')).toMatchObject({ memory: { hotpatches: [] }, eligibility: { eligible: true } });
       expect(await devices.findDevice('ws-i')).toMatchObject({
         memory: { build: JANUARY_2025_BASELINE_BUILD, hotpatches: [] },
@@ -141,7 +147,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
       expect(await ids('pending-commit')).toEqual(['ws-a', 'ws-e', 'ws-f']);
       expect(await ids('pending-restart')).toEqual(['ws-f']);
       expect(await ids('ineligible')).toEqual(['ws-c', 'ws-d']);
-      expect(await ids('hotpatched')).toEqual(['ws-a', 'ws-b', 'ws-e', 'ws-f']);
+      expect(await ids('hotpatched')).toEqual(['ws-a', 'ws-b', 'ws-e', 'ws-f', 'ws-g']);
       // Nobody: the April baseline and a hotpatch on it shipped, so January's devices missed it (LCU path), and
       // ws-e, on April, still waits for a reboot.
       expect(await ids('up-to-date')).toEqual([]);
@@ -151,7 +157,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
       expect(first.items.map((d) => d.deviceId)).toEqual(['ws-a', 'ws-b', 'ws-e']);
       expect(first.nextCursor).toEqual(expect.any(String));
       const second = await devices.listDevices('hotpatched', 3, first.nextCursor!);
-      expect(second).toMatchObject({ items: [{ deviceId: 'ws-f' }], nextCursor: null });
+      expect(second).toMatchObject({ items: [{ deviceId: 'ws-f' }, { deviceId: 'ws-g' }], nextCursor: null });
     });
   });
 
@@ -184,7 +190,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
       const rollouts = new RolloutQueries(database.db);
       expect(await rollouts.rollout(FEB.patchId)).toEqual({
         patchId: FEB.patchId,
-        appliedInMemory: 3, // ws-a, ws-b, ws-f (ws-e superseded by April, ws-g and ws-i reverted, ws-j retired)
+        appliedInMemory: 4, // ws-a, ws-b, ws-f, ws-g until its reboot (ws-e superseded by April, ws-i reverted and rebooted, ws-j retired)
         committedOnDisk: 2, // ws-a, ws-b
         pendingCommit: 1, // ws-f
         failed: 1, // ws-h
@@ -192,7 +198,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
         rejected: { UNSUPPORTED_EDITION: 1, VBS_NOT_RUNNING: 1 },
         // through the catalog: every active device is a 24H2 x64 Windows 11; ws-e's April baseline carries February
         concerned: 9,
-        carriedInMemory: 4, // ws-a, ws-b (March on January), ws-e (May on April), ws-f
+        carriedInMemory: 5, // ws-a, ws-b (March on January), ws-e (May on April), ws-f, ws-g
         carriedOnDisk: 3, // ws-a, ws-b, ws-e
       });
       expect(await rollouts.rollout(MAR.patchId)).toEqual({
@@ -216,7 +222,7 @@ describe('projections from a scripted fleet history, through the broker into Pos
       const exposures = new CveExposureQueries(database.db);
       const cve = FEBRUARY_2025_CVES[0];
       const onDisk = await exposures.exposure(cve, 'protectedOnDisk', 100);
-      expect(onDisk.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 5, unknownBuild: 0 });
+      expect(onDisk.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 2, exposed: 4, unknownBuild: 0 });
       expect(onDisk.devices).toEqual({
         items: [
           { deviceId: 'ws-a', protectedInMemorySince: iso(T.febAppliedA), protectedOnDiskSince: iso(T.rebootA) },
@@ -227,16 +233,17 @@ describe('projections from a scripted fleet history, through the broker into Pos
         nextCursor: null,
       });
       const memoryOnly = await exposures.exposure(cve, 'protectedInMemoryOnly', 100);
-      expect(memoryOnly.devices.items).toEqual([{ deviceId: 'ws-f', protectedInMemorySince: iso(T.febAppliedF), protectedOnDiskSince: null }]);
+      // ws-g's uninstalled hotpatch runs until its reboot: still protected in memory.
+      expect(memoryOnly.devices.items).toEqual([
+        { deviceId: 'ws-f', protectedInMemorySince: iso(T.febAppliedF), protectedOnDiskSince: null },
+        { deviceId: 'ws-g', protectedInMemorySince: '2025-02-12T13:00:00.000Z', protectedOnDiskSince: null },
+      ]);
 
       const exposedPage1 = await exposures.exposure(cve, 'exposed', 3);
-      expect(exposedPage1.devices.items.map((d) => d.deviceId)).toEqual(['ws-c', 'ws-d', 'ws-g']);
+      expect(exposedPage1.devices.items.map((d) => d.deviceId)).toEqual(['ws-c', 'ws-d', 'ws-h']);
       const exposedPage2 = await exposures.exposure(cve, 'exposed', 3, exposedPage1.devices.nextCursor!);
       expect(exposedPage2.devices).toEqual({
-        items: [
-          { deviceId: 'ws-h', protectedInMemorySince: null, protectedOnDiskSince: null },
-          { deviceId: 'ws-i', protectedInMemorySince: null, protectedOnDiskSince: null },
-        ],
+        items: [{ deviceId: 'ws-i', protectedInMemorySince: null, protectedOnDiskSince: null }],
         nextCursor: null,
       });
 
@@ -250,7 +257,10 @@ describe('projections from a scripted fleet history, through the broker into Pos
     it('counts devices by state and by ineligibility reason', async () => {
       expect(await new FleetSummaryQueries(database.db).summary()).toEqual({
         devices: FLEET_DEVICES.length,
-        byState: { 'pending-commit': 3, 'pending-restart': 1, ineligible: 2, 'up-to-date': 0, hotpatched: 4, retired: 1 },
+        judgedAt: expect.any(String),
+        // Judged now: every active device last reported in 2025, so all nine are stale, and all but ws-e (running
+        // the newest hotpatch its path offers, May's) are past the deadline of what they are offered.
+        byState: { 'pending-commit': 3, 'pending-restart': 1, ineligible: 2, 'up-to-date': 0, hotpatched: 5, retired: 1, overdue: 8, stale: 9 },
         // ws-e runs the April baseline; the January devices missed it; ws-h also failed a hotpatch
         byServicingPath: { hotpatch: 1, lcu: 6, ineligible: 2, 'unknown-build': 0 },
         byOffTrainReason: { MISSED_BASELINE: 6, CUMULATIVE_UPDATE_INSTALLED: 0, OS_UPGRADED_OUTSIDE_BASELINE: 0, HOTPATCH_FAILED: 1 },
@@ -312,9 +322,15 @@ describe('projections from a scripted fleet history, through the broker into Pos
       expect(await storedCheckpoints(database.db, groupId, topic.topic)).toEqual(new Map([...ends].filter(([, high]) => high !== '0')));
     });
   });
-  describe('a hotpatch reverted after it was committed', () => {
-    it('leaves the device exposed (it no longer runs the fix), counted once, until the reboot takes it off the disk', async () => {
+  describe('a hotpatch uninstalled after it was committed', () => {
+    it('keeps protecting the device in both planes until the reboot takes it out of both; then it is exposed, counted once', async () => {
       const runner = new CommandRunner(database.db);
+      const exposures = new CveExposureQueries(database.db);
+      const devices = new DeviceQueries(database.db);
+      const project = async (since: string) => {
+        await publish(kafka, topic.topic, (await storedEnvelopes(database.db, since)).map(envelopeMessage));
+        await waitUntilProjected(kafka, database.db, groupId, topic.topic);
+      };
       const last = envelopes[envelopes.length - 1].position;
       await runner.runAll([
         registerDevice({}, { deviceId: 'ws-k', hostname: 'ws-k.corp.contoso.example', at: '2025-01-20T08:00:00Z' }),
@@ -322,21 +338,25 @@ describe('projections from a scripted fleet history, through the broker into Pos
         commitOnReboot({ deviceId: 'ws-k', at: '2025-02-13T07:00:00Z', bootId: 'boot-k1' }),
         revertHotpatch(FEB, { deviceId: 'ws-k', at: '2025-02-14T09:00:00Z' }),
       ]);
-      await publish(kafka, topic.topic, (await storedEnvelopes(database.db, last)).map(envelopeMessage));
-      await waitUntilProjected(kafka, database.db, groupId, topic.topic);
-
-      expect(await new DeviceQueries(database.db).findDevice('ws-k')).toMatchObject({
-        memory: { hotpatches: [] },
+      await project(last);
+      // Windows: an uninstalled hotpatch keeps running until the next reboot.
+      expect(await devices.findDevice('ws-k')).toMatchObject({
+        memory: { hotpatches: [FEB.patchId] },
         disk: { hotpatches: [FEB.patchId] },
         pendingRemoval: [FEB.patchId],
       });
-      const exposures = new CveExposureQueries(database.db);
-      const exposure = await exposures.exposure(FEBRUARY_2025_CVES[0], 'exposed', 100);
+      const before = await exposures.exposure(FEBRUARY_2025_CVES[0], 'protectedOnDisk', 100);
       // ten active devices now: every one in exactly one group
-      expect(exposure.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 1, exposed: 6, unknownBuild: 0 });
-      expect(exposure.devices.items).toContainEqual({ deviceId: 'ws-k', protectedInMemorySince: null, protectedOnDiskSince: iso('2025-02-13T07:00:00Z') });
-      const onDisk = await exposures.exposure(FEBRUARY_2025_CVES[0], 'protectedOnDisk', 100);
-      expect(onDisk.devices.items.map((d) => d.deviceId)).toEqual(['ws-a', 'ws-b', 'ws-e']);
+      expect(before.counts).toEqual({ protectedOnDisk: 4, protectedInMemoryOnly: 2, exposed: 4, unknownBuild: 0 });
+      expect(before.devices.items.map((d) => d.deviceId)).toEqual(['ws-a', 'ws-b', 'ws-e', 'ws-k']);
+
+      const afterRevert = (await storedEnvelopes(database.db, last)).at(-1)!.position;
+      await runner.runAll([commitOnReboot({ deviceId: 'ws-k', at: '2025-02-15T07:00:00Z', bootId: 'boot-k2' })]);
+      await project(afterRevert);
+      expect(await devices.findDevice('ws-k')).toMatchObject({ memory: { hotpatches: [] }, disk: { hotpatches: [] }, pendingRemoval: [] });
+      const after = await exposures.exposure(FEBRUARY_2025_CVES[0], 'exposed', 100);
+      expect(after.counts).toEqual({ protectedOnDisk: 3, protectedInMemoryOnly: 2, exposed: 5, unknownBuild: 0 });
+      expect(after.devices.items).toContainEqual({ deviceId: 'ws-k', protectedInMemorySince: null, protectedOnDiskSince: null });
     });
   });
 });
