@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { API_KEYS_CHANNEL, KeyCache, KeyRow, selectKeyRow } from './key-cache';
 import { Principal, Role, isRole } from './roles';
 
 /**
@@ -25,7 +26,15 @@ function digest(secret: string): string {
 }
 
 export class ApiKeys {
-  constructor(private readonly db: DataSource) {}
+  private readonly cache: KeyCache | null;
+
+  /** `cache`: the API's keys are looked up once, then kept until revoked (a CLI looks up nothing). */
+  constructor(
+    private readonly db: DataSource,
+    options: { cache?: boolean } = {},
+  ) {
+    this.cache = options.cache ? new KeyCache(db) : null;
+  }
 
   /** Returns the key in clear exactly once; only its hash is kept. */
   async create(input: { name: string; role: string; createdBy: string }): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -70,13 +79,18 @@ export class ApiKeys {
     }));
   }
 
-  /** Revokes by name or key id; effective for the very next request (keys are not cached). */
+  /** Revokes by name or key id; effective for the very next request (every process's cache hears of it at commit). */
   async revoke(nameOrKeyId: string): Promise<ApiKeyRecord> {
     const rows: { key_id: string }[] = await this.db.query('SELECT key_id FROM api_keys WHERE name = $1 OR key_id = $1', [
       nameOrKeyId,
     ]);
     if (rows.length === 0) throw new ApiKeyError(`no key named ${nameOrKeyId}`);
-    await this.db.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1', [rows[0].key_id]);
+    await this.db.query(
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1 RETURNING key_id)
+       SELECT pg_notify($2, key_id) FROM revoked`,
+      [rows[0].key_id, API_KEYS_CHANNEL],
+    );
+    this.cache?.forget(rows[0].key_id);
     const [record] = await this.list({ keyId: rows[0].key_id });
     return record;
   }
@@ -91,15 +105,20 @@ export class ApiKeys {
     const match = KEY_FORMAT.exec(presented);
     if (!match) return null;
     const [, keyId, secret] = match;
-    const rows: { name: string; role: Role; secret_sha256: string; revoked_at: Date | null }[] = await this.db.query(
-      'SELECT name, role, secret_sha256, revoked_at FROM api_keys WHERE key_id = $1',
-      [keyId],
-    );
-    if (rows.length === 0 || rows[0].revoked_at !== null) return null;
-    const expected = Buffer.from(rows[0].secret_sha256, 'hex');
+    const row = await this.findRow(keyId);
+    if (!row || row.revoked_at !== null) return null;
+    const expected = Buffer.from(row.secret_sha256, 'hex');
     const actual = Buffer.from(digest(secret), 'hex');
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-    return { keyId, name: rows[0].name, role: rows[0].role };
+    return { keyId, name: row.name, role: row.role };
+  }
+
+  private async findRow(keyId: string): Promise<KeyRow | undefined> {
+    return this.cache ? this.cache.find(keyId) : selectKeyRow(this.db, keyId);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.cache?.close();
   }
 
   /**

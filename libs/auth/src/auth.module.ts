@@ -8,7 +8,7 @@ import { RateLimiter } from './rate-limiter';
 @Global()
 @Module({
   providers: [
-    { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (db: DataSource) => new ApiKeys(db) },
+    { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (db: DataSource) => new ApiKeys(db, { cache: true }) },
     { provide: RateLimiter, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RateLimiter(config.auth.rateLimitPerMinute) },
   ],
   exports: [ApiKeys, RateLimiter],

@@ -7,3 +7,4 @@ export * from './transaction';
 export * from './event-log';
 export * from './outbox';
 export * from './group-commit';
+export * from './pg-listener';

@@ -1,5 +1,6 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { readStoreId, withTransaction } from '@patchstate/event-store';
+import { APPLIED_CHANNEL } from './applied-watcher';
 import { EventEnvelope } from '@patchstate/messaging';
 import { DeadLetterStore } from '../dead-letters/dead-letter-store';
 import { Projection } from './projection';
@@ -112,6 +113,8 @@ export class ProjectionEngine {
           [checkpoint.group, checkpoint.topic, checkpoint.partition, nextOffset],
         );
       }
+      // Delivered at commit: read-your-writes waiters in every API process look again, instead of polling.
+      if (options.schema === undefined && messages.length > 0) await tx.query('SELECT pg_notify($1, NULL)', [APPLIED_CHANNEL]);
       return outcome;
     });
   }

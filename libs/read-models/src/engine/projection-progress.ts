@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { EventLog, PostgresEventStore } from '@patchstate/event-store';
+import { EventLog, PgListener, PostgresEventStore, databaseUrlOf } from '@patchstate/event-store';
+import { APPLIED_CHANNEL, AppliedWatcher } from './applied-watcher';
 import { DomainError, ValidationError } from '@patchstate/domain';
 
 /**
@@ -11,14 +12,30 @@ import { DomainError, ValidationError } from '@patchstate/domain';
  * The process remembers the position up to which everything is known to be applied (positions are gap-free
  * and commit-ordered, so that never needs checking again) and only looks at the events after it.
  */
+/** Notifications wake waiters; this poll only covers a missed one or a lost listening connection. */
+const DEFAULT_SAFETY_POLL_MS = 500;
+
 export class ProjectionProgress {
   private appliedThrough = 0n;
   private readonly store: PostgresEventStore;
   private readonly log: EventLog;
 
-  constructor(private readonly db: DataSource) {
+  private readonly watcher: AppliedWatcher;
+
+  constructor(
+    private readonly db: DataSource,
+    options: { safetyPollMs?: number } = {},
+  ) {
     this.store = new PostgresEventStore(db);
     this.log = new EventLog(db);
+    const listener = new PgListener(databaseUrlOf(db), [APPLIED_CHANNEL], { notify: () => this.watcher.requestCheck() });
+    this.watcher = new AppliedWatcher(listener, (wanted) => this.advance(wanted), options.safetyPollMs ?? DEFAULT_SAFETY_POLL_MS);
+  }
+
+  /** The position up to which everything is applied, after looking as far as `wanted`. */
+  private async advance(wanted: bigint): Promise<bigint> {
+    await this.isApplied(wanted.toString());
+    return this.appliedThrough;
   }
 
   async isApplied(position: string): Promise<boolean> {
@@ -58,16 +75,20 @@ export class ProjectionProgress {
     await this.waitFor(minPosition, maxWaitMs);
   }
 
-  async waitFor(position: string, maxWaitMs: number, pollMs = 25): Promise<void> {
-    const deadline = Date.now() + maxWaitMs;
-    for (;;) {
-      if (await this.isApplied(position)) return;
-      if (Date.now() >= deadline) {
-        throw new DomainError('PROJECTION_BEHIND', `read models have not applied position ${position} within ${maxWaitMs} ms`, {
-          minPosition: position,
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
+  /**
+   * Waits, without polling each request on its own: one watcher per process is woken by the projector's
+   * notification and checks once for every waiting request.
+   */
+  async waitFor(position: string, maxWaitMs: number): Promise<void> {
+    const wanted = BigInt(position);
+    if (wanted <= this.appliedThrough) return;
+    if (await this.watcher.wait(wanted, maxWaitMs)) return;
+    throw new DomainError('PROJECTION_BEHIND', `read models have not applied position ${position} within ${maxWaitMs} ms`, {
+      minPosition: position,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.watcher.close();
   }
 }
