@@ -6,6 +6,7 @@ import { CommandMetadata, DeviceCommand, PatchCatalogCommand } from '@patchstate
 import { EventLog, PostgresEventStore, ensureDatabaseExists, openDatabase, readStoreId, verifyHashChains } from '@patchstate/event-store';
 import { toEnvelope } from '@patchstate/messaging';
 import { AuditQueries, ProjectionEngine, allProjections } from '@patchstate/read-models';
+import { benchIngestWufb } from './ingest-wufb';
 
 /**
  * `npm run bench`: speed and memory of the hot paths against the local Postgres (no broker needed), on a
@@ -58,7 +59,8 @@ async function recreate(url: string): Promise<DataSource> {
 }
 
 async function main(): Promise<void> {
-  const db = await recreate(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patchstate_bench');
+  const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/patchstate_bench';
+  const db = await recreate(url);
   const executor = new CommandExecutor(new PostgresEventStore(db));
   const run = (command: Omit<DeviceCommand, 'metadata'> | Omit<PatchCatalogCommand, 'metadata'>) =>
     executor.execute({ ...command, metadata: metadata() } as DeviceCommand);
@@ -144,6 +146,8 @@ async function main(): Promise<void> {
   console.table(results);
   console.log(JSON.stringify({ results }, null, 2));
   await db.destroy();
+  const ingest = await benchIngestWufb(url);
+  console.log(JSON.stringify({ ingest }, null, 2));
 }
 
 main().catch((error: unknown) => {
