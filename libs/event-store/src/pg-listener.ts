@@ -58,11 +58,6 @@ export class PgListener {
     return true;
   }
 
-  /** A round trip on the listening connection: every notification committed before it has been handled after it. */
-  async sync(): Promise<void> {
-    await this.client?.query('SELECT 1');
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await this.connecting?.catch(() => undefined);
