@@ -79,7 +79,10 @@ export class ApiKeys {
     }));
   }
 
-  /** Revokes by name or key id; effective for the very next request (every process's cache hears of it at commit). */
+  /**
+   * Revokes by name or key id: in this process for the very next request; in every other one as soon as the
+   * notification sent at commit arrives (milliseconds; while a process's listener is down it does not cache).
+   */
   async revoke(nameOrKeyId: string): Promise<ApiKeyRecord> {
     const rows: { key_id: string }[] = await this.db.query('SELECT key_id FROM api_keys WHERE name = $1 OR key_id = $1', [
       nameOrKeyId,
