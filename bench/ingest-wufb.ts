@@ -10,6 +10,7 @@ import { loadConfig } from '@patchstate/config';
 import { DATA_SOURCE } from '@patchstate/event-store';
 import { IngestSummary, IngestWufb, exportRecords, readClientRow } from '@patchstate/ingest';
 import { IngestCliModule } from '../apps/ingest/src/ingest.module';
+import { Comparison, compare } from './compare/table';
 import { MemoryFigure, MemoryProbe } from './memory-probe';
 
 /**
@@ -121,8 +122,11 @@ const row = (figure: string, value: number, baseline: string, baselineValue: num
   return { figure, value, baseline, baselineValue, ratio: noise || baselineValue === 0 ? null : Math.round((value / baselineValue) * 1000) / 1000 };
 };
 
-/** Runs the three passes on one file against the given (bench) database and prints the figures beside their baselines. */
-export async function benchIngestWufb(databaseUrl: string, rows = INGEST_ROWS): Promise<IngestBenchRow[]> {
+/**
+ * Runs the three passes on one file against the given (bench) database; returns the figures beside their
+ * baselines, and prints them unless `print` is false (`npm run bench -- --json` keeps stdout to its JSON).
+ */
+export async function benchIngestWufb(databaseUrl: string, rows = INGEST_ROWS, print = true): Promise<IngestBenchRow[]> {
   if (rows <= 0) return [];
   const dir = mkdtempSync(join(tmpdir(), 'patchstate-bench-wufb-'));
   const file = join(dir, 'UCClient.csv');
@@ -143,6 +147,7 @@ export async function benchIngestWufb(databaseUrl: string, rows = INGEST_ROWS): 
       row('import peak RSS growth, MB', imported.memory.peakRssGrowthMb, 'batched INSERT, MB', insert.memory.peakRssGrowthMb, 'MB'),
       row('import live heap growth 10%->100% of rows, MB', imported.memory.liveHeapGrowthMb, 'read and parse only, MB', parse.memory.liveHeapGrowthMb, 'MB'),
     ];
+    if (!print) return table;
     const sizeMb = Math.round(statSync(file).size / 1024 / 102.4) / 10;
     console.log(`\nWUfB import of a ${rows.toLocaleString('en')}-row UCClient export (${sizeMb} MB CSV), each figure beside a baseline of the same run\n`);
     console.table(table);
@@ -155,3 +160,19 @@ export async function benchIngestWufb(databaseUrl: string, rows = INGEST_ROWS): 
   }
 }
 
+
+/**
+ * The import as rows of `npm run bench` (bench/compare): rows/s beside each raw baseline, the memory figures
+ * beside theirs in the note (that table's columns are rates).
+ */
+export async function ingestComparisons(databaseUrl: string, rows = INGEST_ROWS): Promise<Comparison[]> {
+  const table = await benchIngestWufb(databaseUrl, rows, false);
+  if (table.length === 0) return [];
+  const [parse, insert, rssParse, , heap] = table;
+  const ratio = (r: IngestBenchRow) => (r.ratio !== null ? `x${r.ratio}` : Math.abs(r.value) < FLAT_MB ? 'both flat' : 'baseline flat');
+  const common = { path: `WUfB import, ${rows.toLocaleString('en')} UCClient rows streamed`, writers: 4, count: rows, oursPerSecond: parse.value };
+  return [
+    compare({ ...common, baseline: 'read and parse the same file', baselinePerSecond: parse.baselineValue, note: `peak RSS +${rssParse.value} MB, parse only +${rssParse.baselineValue} MB (${ratio(rssParse)})` }),
+    compare({ ...common, baseline: 'batched INSERT of the rows', baselinePerSecond: insert.baselineValue, note: `live heap 10%->100% ${heap.value} MB, parse only ${heap.baselineValue} MB (${ratio(heap)})` }),
+  ];
+}

@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ensureDatabaseExists } from '@patchstate/event-store';
+import { ingestComparisons } from '../ingest-wufb';
 import { benchAppends } from './append';
 import { benchRelay } from './relay';
 import { benchRest } from './rest';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   rows.push(...(await benchAppends(url, [1, 8, 32], count)));
   log('outbox relay ...');
   rows.push(await benchRelay(url, brokers, count * 5));
+  log('WUfB import of 100,000 rows (BENCH_INGEST_ROWS), a few minutes ...');
+  rows.push(...(await ingestComparisons(url)));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
   if (json) {
     console.log(JSON.stringify({ machine, rows }, null, 2));
