@@ -1,5 +1,5 @@
 import { QueryRunner } from 'typeorm';
-import { DeviceEvent, toDeviceEvent } from '@patchstate/domain';
+import { toDeviceEvent } from '@patchstate/domain';
 import { EventEnvelope } from '@patchstate/messaging';
 import { Projection } from '../engine/projection';
 
@@ -23,7 +23,7 @@ export class PatchRolloutProjection implements Projection {
   }
 
   async apply(tx: QueryRunner, envelope: EventEnvelope): Promise<void> {
-    const event = { type: envelope.type, data: envelope.data } as DeviceEvent;
+    const event = toDeviceEvent({ type: envelope.type, schemaVersion: envelope.schemaVersion ?? 1, data: envelope.data });
     const at = envelope.metadata.occurredAt;
     switch (event.type) {
       case 'HotpatchApplied':
