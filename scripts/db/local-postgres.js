@@ -74,8 +74,27 @@ function binDir() {
   return path.join(path.dirname(entry), '..', 'native', 'bin');
 }
 
-function tool(name) {
-  return path.join(binDir(), process.platform === 'win32' ? `${name}.exe` : name);
+/**
+ * Where the server binaries run from. As root the tools run as `postgres`, which may not reach node_modules (a
+ * checkout under a private folder, such as one made by mktemp): then they run from a copy beside the cluster,
+ * in the folder that user owns anyway.
+ */
+function serverBinDir(s, user) {
+  const installed = binDir();
+  if (user.uid === undefined) return installed;
+  const copy = path.join(s.base, 'server');
+  const marker = path.join(copy, '.from');
+  if (!fs.existsSync(marker) || fs.readFileSync(marker, 'utf8') !== installed) {
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.cpSync(path.join(installed, '..'), copy, { recursive: true, verbatimSymlinks: true });
+    fs.writeFileSync(marker, installed);
+  }
+  return path.join(copy, 'bin');
+}
+
+function tool(name, s, user) {
+  const dir = s && user ? serverBinDir(s, user) : binDir();
+  return path.join(dir, process.platform === 'win32' ? `${name}.exe` : name);
 }
 
 // Postgres refuses to run as root: there, run its tools as the `postgres` user (which owns the cluster).
@@ -89,9 +108,12 @@ function runAs() {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-function run(name, args, user) {
-  const result = spawnSync(tool(name), args, { encoding: 'utf8', ...user, env: { ...process.env, LC_ALL: 'C' } });
-  if (result.error) throw new Error(`${name} could not run: ${result.error.message}`);
+function run(name, args, user, s) {
+  const result = spawnSync(tool(name, s, user), args, { encoding: 'utf8', ...user, env: { ...process.env, LC_ALL: 'C' } });
+  if (result.error) {
+    const hint = user.uid !== undefined ? ` (as root it runs as 'postgres', which must reach ${s ? s.base : 'the data folder'}: set LOCAL_POSTGRES_DIR to a folder it can reach)` : '';
+    throw new Error(`${name} could not run: ${result.error.message}${hint}`);
+  }
   return result;
 }
 
@@ -104,7 +126,7 @@ function initialise(s, user, log) {
   log(`creating the embedded Postgres cluster in ${shown(s.data)} (first run only)`);
   fs.mkdirSync(s.base, { recursive: true });
   if (user.uid !== undefined) fs.chownSync(s.base, user.uid, user.gid);
-  const result = run('initdb', ['-D', s.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], user);
+  const result = run('initdb', ['-D', s.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], user, s);
   if (result.status !== 0) throw fail('initdb failed', result, s);
   // Loopback TCP only: nothing else on the machine or network reaches it, and no socket file clashes with a system
   // Postgres. The port is given at each start, so the same cluster can move.
@@ -117,7 +139,7 @@ function initialise(s, user, log) {
 /** Whether the cluster in s.data has a running server (pg_ctl status: 0 running, 3 stopped, 4 no cluster). */
 function isRunning(s, user) {
   if (!fs.existsSync(path.join(s.data, 'PG_VERSION'))) return false;
-  return run('pg_ctl', ['status', '-D', s.data], user).status === 0;
+  return run('pg_ctl', ['status', '-D', s.data], user, s).status === 0;
 }
 
 /**
@@ -129,7 +151,7 @@ function startEmbedded({ env = process.env, log = () => {} } = {}) {
   const user = runAs();
   if (!fs.existsSync(path.join(s.data, 'PG_VERSION'))) initialise(s, user, log);
   if (isRunning(s, user)) return { url: defaultUrl(s.port), startedHere: false };
-  const result = run('pg_ctl', ['start', '-D', s.data, '-l', s.log, '-w', '-t', String(START_TIMEOUT_S), '-o', `-p ${s.port}`], user);
+  const result = run('pg_ctl', ['start', '-D', s.data, '-l', s.log, '-w', '-t', String(START_TIMEOUT_S), '-o', `-p ${s.port}`], user, s);
   if (result.status !== 0) throw fail(`the embedded Postgres did not start on ${HOST}:${s.port}`, result, s);
   return { url: defaultUrl(s.port), startedHere: true };
 }
@@ -140,7 +162,7 @@ function stopEmbedded({ env = process.env, log = () => {} } = {}) {
   if (!fs.existsSync(path.join(s.data, 'PG_VERSION'))) return false;
   const user = runAs();
   if (!isRunning(s, user)) return false;
-  const result = run('pg_ctl', ['stop', '-D', s.data, '-m', 'fast', '-w', '-t', String(START_TIMEOUT_S)], user);
+  const result = run('pg_ctl', ['stop', '-D', s.data, '-m', 'fast', '-w', '-t', String(START_TIMEOUT_S)], user, s);
   if (result.status !== 0) throw fail('the embedded Postgres did not stop', result, s);
   log(`embedded Postgres stopped (data kept in ${shown(s.data)})`);
   return true;
