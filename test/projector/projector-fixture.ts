@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AnyCommand, CommandExecutor, CommandResult } from '@patchstate/command-handling';
 import { EVENT_COLUMNS, PostgresEventStore, openDatabase, readStoreId, toRecordedEvent } from '@patchstate/event-store';
 import { DeviceEvent, deviceStreamId } from '@patchstate/domain';
-import { EventEnvelope, createKafka, ensureTopic, toEnvelope } from '@patchstate/messaging';
+import { EventEnvelope, createKafka, ensureTopic, messagingClientOf, toEnvelope } from '@patchstate/messaging';
 import { IncomingMessage, Projection, ProjectionEngine, allProjections } from '@patchstate/read-models';
 import { KafkaProjector } from '../../apps/projector/src/kafka-projector';
 import { DEVICE_AGENT } from '../builders';
@@ -200,7 +200,7 @@ export function newProjector(
   options: { topic: string; groupId: string; projections?: Projection[]; engine?: ProjectionEngine },
 ): KafkaProjector {
   const engine = options.engine ?? new ProjectionEngine(db, options.projections ?? allProjections());
-  return new KafkaProjector(kafka, db, engine, { topic: options.topic, groupId: options.groupId });
+  return new KafkaProjector(messagingClientOf(kafka), db, engine, { topic: options.topic, groupId: options.groupId });
 }
 
 export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, string>> {

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AnyCommand } from '@patchstate/command-handling';
 import { AppConfig, loadConfig } from '@patchstate/config';
 import { DomainError } from '@patchstate/domain';
-import { OutboxRelay } from '@patchstate/messaging';
+import { OutboxRelay, messagingClientOf } from '@patchstate/messaging';
 import { Projection, allProjections } from '@patchstate/read-models';
 import {
   APRIL_2025_BASELINE,
@@ -120,7 +120,7 @@ export function replayConfig(databaseUrl: string, topic: string, groupId = uniqu
 }
 
 export function startRelay(db: DataSource, kafka: Kafka, config: AppConfig): OutboxRelay {
-  return new OutboxRelay(db, kafka, {
+  return new OutboxRelay(db, messagingClientOf(kafka), {
     databaseUrl: config.databaseUrl,
     topic: config.kafka.topic,
     batchSize: 500,
@@ -164,7 +164,7 @@ export function replayContext(
 ): ReplayContext & { output: OutputRecorder } {
   return {
     db,
-    kafka,
+    kafka: kafka === null ? null : messagingClientOf(kafka),
     config,
     projections: options.projections ?? allProjections(),
     output: options.output ?? new OutputRecorder(),

@@ -1,6 +1,5 @@
-import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { parseEnvelope } from '@patchstate/messaging';
+import { BatchPayload, MessagingClient, MessagingConsumer, parseEnvelope } from '@patchstate/messaging';
 import { IncomingMessage, ProjectionEngine } from '@patchstate/read-models';
 import { ThroughputWindow } from './metrics/throughput-window';
 
@@ -9,7 +8,7 @@ export interface KafkaProjectorOptions {
   groupId: string;
   /**
    * How long one fetch waits on the broker for new messages. Stopping and rebalancing wait for the fetch in
-   * flight, so kafkajs's 5 s default makes every shutdown and rebalance that slow; new events end the wait early.
+   * flight, so the client's 5 s default makes every shutdown and rebalance that slow; new events end the wait early.
    */
   maxWaitTimeMs?: number;
   /**
@@ -39,12 +38,12 @@ export interface ProjectorMetrics {
  * partition to the offset stored in Postgres: Postgres, not Kafka's committed offsets, is the truth.
  */
 export class KafkaProjector {
-  private consumer: Consumer | null = null;
+  private consumer: MessagingConsumer | null = null;
   private readonly rewoundToStart = new Set<number>();
   readonly metrics: ProjectorMetrics = { eventsApplied: 0, eventsSkippedAsDuplicate: 0, eventsParked: 0, batches: 0, groupJoins: 0, lag: new Map(), throughput: new ThroughputWindow() };
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: MessagingClient,
     private readonly db: DataSource,
     private readonly engine: ProjectionEngine,
     private readonly options: KafkaProjectorOptions,
@@ -53,28 +52,21 @@ export class KafkaProjector {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
+      maxWaitTimeMs: this.options.maxWaitTimeMs ?? 1_000,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    consumer.onGroupJoin((assignment) => {
       this.metrics.groupJoins += 1;
-      const partitions = event.payload.memberAssignment[this.options.topic] ?? [];
+      const partitions = assignment[this.options.topic] ?? [];
       // Only a head start: handleBatch checks every batch against the stored offset, so a seek that fails or
       // lands after the first fetch loses nothing.
       this.seekToStoredOffsets(consumer, partitions).catch((error: unknown) =>
         this.log(`could not seek to the stored offsets: ${(error as Error).message}`),
       );
     });
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
-    });
+    await consumer.run(this.options.topic, (payload) => this.handleBatch(payload));
   }
 
   async stop(): Promise<void> {
@@ -86,7 +78,7 @@ export class KafkaProjector {
     (this.options.log ?? console.warn)(message);
   }
 
-  private async seekToStoredOffsets(consumer: Consumer, partitions: number[]): Promise<void> {
+  private async seekToStoredOffsets(consumer: MessagingConsumer, partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     const rows: { partition: number; next_offset: string }[] = await this.db.query(
       `SELECT partition, next_offset FROM projection_checkpoints
@@ -96,7 +88,7 @@ export class KafkaProjector {
     const stored = new Map(rows.map((row) => [row.partition, String(row.next_offset)]));
     for (const partition of partitions) {
       // No row: nothing of this partition is applied, so from the start, not from Kafka's committed offset.
-      consumer.seek({ topic: this.options.topic, partition, offset: stored.get(partition) ?? '0' });
+      consumer.seek(this.options.topic, partition, stored.get(partition) ?? '0');
     }
   }
 
@@ -108,7 +100,7 @@ export class KafkaProjector {
     return rows.length === 0 ? null : BigInt(rows[0].next_offset);
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: BatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const last = batch.messages[batch.messages.length - 1].offset;
     // The seek on joining the group races the first fetch, which starts from Kafka's committed offset. A batch
@@ -117,14 +109,14 @@ export class KafkaProjector {
     const stored = await this.storedOffset(batch.partition);
     const first = BigInt(batch.messages[0].offset);
     if (stored !== null && first > stored) {
-      this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: stored.toString() });
+      this.consumer?.seek(batch.topic, batch.partition, stored.toString());
       return;
     }
     // Nothing stored means nothing applied: start at the beginning of the partition, whatever Kafka committed.
     // Once only: when the log no longer begins at 0 (retention), the broker answers from its earliest offset.
     if (stored === null && first > 0n && !this.rewoundToStart.has(batch.partition)) {
       this.rewoundToStart.add(batch.partition);
-      this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: '0' });
+      this.consumer?.seek(batch.topic, batch.partition, '0');
       return;
     }
     const fresh = stored === null ? batch.messages : batch.messages.filter((message) => BigInt(message.offset) >= stored);
@@ -165,9 +157,7 @@ export class KafkaProjector {
     // Kafka's committed offset is only a hint for tools (lag in kafka-consumer-groups, `replay offsets show`);
     // the Postgres checkpoint decides where we resume. With autoCommit off it must be committed explicitly.
     if (this.consumer) {
-      await this.consumer
-        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }])
-        .catch(() => undefined);
+      await this.consumer.commitOffset(batch.topic, batch.partition, String(BigInt(last) + 1n)).catch(() => undefined);
     }
   }
 }

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '@patchstate/config';
 import { DATA_SOURCE } from '@patchstate/event-store';
-import { KAFKA } from '@patchstate/messaging';
+import { KAFKA, MessagingClient } from '@patchstate/messaging';
 import { allProjections } from '@patchstate/read-models';
 import { UsageError, needsKafka, parseReplayArguments } from './cli/replay-arguments';
 import { usage } from './cli/usage';
@@ -53,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     const outcome = await runReplayCommand(
       {
         db: app.get<DataSource>(DATA_SOURCE),
-        kafka: needsKafka(command) ? app.get<Kafka>(KAFKA) : null,
+        kafka: needsKafka(command) ? app.get<MessagingClient>(KAFKA) : null,
         config,
         projections: allProjections(),
         output,

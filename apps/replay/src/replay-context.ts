@@ -1,6 +1,6 @@
-import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@patchstate/config';
+import { MessagingClient } from '@patchstate/messaging';
 import { Projection } from '@patchstate/read-models';
 import { ProgressSink } from './output/progress';
 
@@ -19,7 +19,7 @@ export interface ReplayOutput {
  */
 export interface ReplayContext {
   db: DataSource;
-  kafka: Kafka | null;
+  kafka: MessagingClient | null;
   config: AppConfig;
   projections: readonly Projection[];
   output: ReplayOutput;
@@ -32,7 +32,7 @@ export interface CommandOutcome {
   summary: Record<string, unknown>;
 }
 
-export function requireKafka(context: ReplayContext): Kafka {
+export function requireKafka(context: ReplayContext): MessagingClient {
   if (context.kafka === null) throw new Error('this command needs Kafka, but the context has no Kafka client');
   return context.kafka;
 }

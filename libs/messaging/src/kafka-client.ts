@@ -1,5 +1,9 @@
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 
+/**
+ * kafkajs itself, with the project's settings. Applications get a MessagingClient instead
+ * (createMessagingClient); these two are exported for the tests, which drive the broker directly.
+ */
 export function createKafka(brokers: string[], clientId: string): Kafka {
   return new Kafka({
     clientId,

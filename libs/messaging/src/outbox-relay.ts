@@ -1,8 +1,8 @@
-import { Kafka, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { OUTBOX_CHANNEL, Outbox, readStoreId } from '@patchstate/event-store';
 import { toEnvelope } from './event-envelope';
+import { MessagingClient, MessagingProducer } from './ports';
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
@@ -23,7 +23,7 @@ const RELAY_LEADER_LOCK = 7411002;
  */
 export class OutboxRelay {
   private listener: Client | null = null;
-  private producer: Producer | null = null;
+  private producer: MessagingProducer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private draining: Promise<void> | null = null;
@@ -35,7 +35,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly db: DataSource,
-    private readonly kafka: Kafka,
+    private readonly kafka: MessagingClient,
     private readonly options: OutboxRelayOptions,
   ) {
     this.outbox = new Outbox(db);
@@ -127,10 +127,9 @@ export class OutboxRelay {
     const producer = await this.connectedProducer();
     this.storeId ??= await readStoreId(this.db);
     const storeId = this.storeId;
-    await producer.send({
-      topic: this.options.topic,
-      acks: -1,
-      messages: events.map((event) => {
+    await producer.send(
+      this.options.topic,
+      events.map((event) => {
         const envelope = toEnvelope(event, event.streamType, storeId);
         return {
           key: envelope.streamId,
@@ -138,14 +137,15 @@ export class OutboxRelay {
           headers: { 'event-type': envelope.type, 'event-id': envelope.eventId, 'schema-version': String(envelope.schemaVersion) },
         };
       }),
-    });
+    );
     await this.outbox.markPublished(events.map((event) => event.position));
     return events.length;
   }
 
-  private async connectedProducer(): Promise<Producer> {
+  private async connectedProducer(): Promise<MessagingProducer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      // Idempotent, one request in flight, acknowledged by all replicas: a stream's events keep their order.
+      const producer = this.kafka.producer();
       await producer.connect();
       this.producer = producer;
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EventToAppend, PostgresEventStore, openDatabase } from '@patchstate/event-store';
-import { OutboxRelay, createKafka, ensureTopic } from '@patchstate/messaging';
+import { OutboxRelay, createKafka, ensureTopic, messagingClientOf } from '@patchstate/messaging';
 import { DEVICE_AGENT } from '../../../test/builders';
 import { createTestDatabase, uniqueName } from '../../../test/support/test-database';
 import { eventually } from '../../../test/support/test-stack';
@@ -28,7 +28,7 @@ describe('OutboxRelay against the real broker and Postgres', () => {
   const unpublished = async (): Promise<number> => (await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'))[0].n;
   const relayOn = (topic: string, client: Kafka = kafka, batchSize = 7, safetyPollMs = 600_000): OutboxRelay => {
     // By default a safety poll of ten minutes: whatever is published within the test was woken by NOTIFY.
-    const relay = new OutboxRelay(db, client, { databaseUrl: database.url, topic, batchSize, safetyPollMs, log: (m) => logs.push(m) });
+    const relay = new OutboxRelay(db, messagingClientOf(client), { databaseUrl: database.url, topic, batchSize, safetyPollMs, log: (m) => logs.push(m) });
     relays.push(relay);
     return relay;
   };

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@patchstate/config';
 import { DATA_SOURCE } from '@patchstate/event-store';
-import { KAFKA, OutboxRelay } from '@patchstate/messaging';
+import { KAFKA, MessagingClient, OutboxRelay } from '@patchstate/messaging';
 
 /** Runs the outbox relay for as long as the API process lives. */
 @Injectable()
@@ -11,7 +10,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private readonly logger = new Logger('OutboxRelay');
   readonly relay: OutboxRelay;
 
-  constructor(@Inject(DATA_SOURCE) db: DataSource, @Inject(KAFKA) kafka: Kafka, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(DATA_SOURCE) db: DataSource, @Inject(KAFKA) kafka: MessagingClient, @Inject(APP_CONFIG) config: AppConfig) {
     this.relay = new OutboxRelay(db, kafka, {
       databaseUrl: config.databaseUrl,
       topic: config.kafka.topic,

@@ -1,5 +1,5 @@
-import { Admin } from 'kafkajs';
 import { withTransaction } from '@patchstate/event-store';
+import { MessagingAdmin } from '@patchstate/messaging';
 import { OffsetTarget } from '../cli/replay-arguments';
 import { CommandOutcome, ReplayContext, requireKafka } from '../replay-context';
 
@@ -64,7 +64,7 @@ export async function offsetsResetCommand(context: ReplayContext, options: { to:
         );
       }
       // Kafka's offsets are set inside the transaction: should Kafka refuse, the checkpoints roll back with it.
-      await admin.setOffsets({ groupId: group, topic, partitions: targets });
+      await admin.setOffsets(group, topic, targets);
     });
     const after = await readGroupOffsets(context, admin);
     const to = options.to.kind === 'time' ? `time ${options.to.time.toISOString()}` : options.to.kind;
@@ -77,8 +77,8 @@ export async function offsetsResetCommand(context: ReplayContext, options: { to:
   });
 }
 
-async function targetOffsets(admin: Admin, topic: string, to: OffsetTarget): Promise<{ partition: number; offset: string }[]> {
-  const watermarks = await admin.fetchTopicOffsets(topic);
+async function targetOffsets(admin: MessagingAdmin, topic: string, to: OffsetTarget): Promise<{ partition: number; offset: string }[]> {
+  const watermarks = await admin.watermarks(topic);
   switch (to.kind) {
     case 'earliest':
       return watermarks.map((p) => ({ partition: p.partition, offset: p.low }));
@@ -86,8 +86,7 @@ async function targetOffsets(admin: Admin, topic: string, to: OffsetTarget): Pro
       return watermarks.map((p) => ({ partition: p.partition, offset: p.high }));
     case 'time': {
       // Kafka answers the high watermark for a partition with nothing at or after the time.
-      const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, to.time.getTime());
-      return byTime.map((p) => ({ partition: p.partition, offset: p.offset }));
+      return admin.offsetsAtTime(topic, to.time.getTime());
     }
     default: {
       const unhandled: never = to;
@@ -96,14 +95,12 @@ async function targetOffsets(admin: Admin, topic: string, to: OffsetTarget): Pro
   }
 }
 
-async function readGroupOffsets(context: ReplayContext, admin: Admin): Promise<GroupOffsets> {
+async function readGroupOffsets(context: ReplayContext, admin: MessagingAdmin): Promise<GroupOffsets> {
   const { topic, projectorGroupId: group } = context.config.kafka;
-  const [description] = (await admin.describeGroups([group])).groups;
-  const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-  const committedByPartition = new Map(
-    (committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset) < 0 ? null : p.offset]),
-  );
-  const watermarks = await admin.fetchTopicOffsets(topic);
+  const description = await admin.describeGroup(group);
+  const committed = await admin.committedOffsets(group, topic);
+  const committedByPartition = new Map(committed.map((p) => [p.partition, p.offset]));
+  const watermarks = await admin.watermarks(topic);
   const rows: { partition: number; next_offset: string }[] = await context.db.query(
     'SELECT partition, next_offset FROM projection_checkpoints WHERE consumer_group = $1 AND topic = $2',
     [group, topic],
@@ -112,8 +109,8 @@ async function readGroupOffsets(context: ReplayContext, admin: Admin): Promise<G
   return {
     group,
     topic,
-    state: description?.state ?? 'Dead',
-    members: (description?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost })),
+    state: description.state,
+    members: description.members,
     partitions: watermarks
       .sort((a, b) => a.partition - b.partition)
       .map((p) => {
@@ -151,7 +148,7 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
 }
 
-async function withAdmin<T>(context: ReplayContext, work: (admin: Admin) => Promise<T>): Promise<T> {
+async function withAdmin<T>(context: ReplayContext, work: (admin: MessagingAdmin) => Promise<T>): Promise<T> {
   const admin = requireKafka(context).admin();
   await admin.connect();
   try {
