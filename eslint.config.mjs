@@ -42,13 +42,6 @@ export default tseslint.config(
       'libs/event-store/**',
       '**/test/**',
       '**/*.spec.ts',
-      // Still query the log directly: to move next to the event store.
-      'apps/replay/src/commands/device-history.command.ts',
-      'libs/read-models/src/as-of/read-models-as-of.ts',
-      'libs/read-models/src/audit/audit-queries.ts',
-      'libs/read-models/src/device-state/device-queries.ts',
-      'libs/read-models/src/fleet/fleet-summary-queries.ts',
-      'libs/read-models/src/patch-catalog/catalog-reader.ts',
     ],
     rules: {
       'no-restricted-syntax': ['error', ...EVENT_STORE_TABLE_QUERIES],

@@ -1,6 +1,7 @@
 export * from './shared/builds';
 export * from './shared/domain-error';
 export * from './shared/messages';
+export * from './shared/stored-message';
 export * from './shared/validation';
 export * from './catalog/patch';
 export * from './catalog/patch-catalog.decider';

@@ -1,7 +1,8 @@
 import { PATCH_CATALOG_EVENT_TYPES, PatchCatalogEvent } from './catalog/patch';
-import { PATCH_EVENT_SCHEMA_VERSIONS, StoredMessage, toPatchCatalogEvent } from './catalog/patch-events';
+import { PATCH_EVENT_SCHEMA_VERSIONS, toPatchCatalogEvent } from './catalog/patch-events';
 import { DEVICE_EVENT_TYPES, DeviceEvent } from './device/device';
 import { DEVICE_EVENT_SCHEMA_VERSIONS, toDeviceEvent } from './device/device-events';
+import { StoredMessage } from './shared/stored-message';
 
 export type DomainEvent = DeviceEvent | PatchCatalogEvent;
 

@@ -1,35 +1,18 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { EventMetadata, RecordedEvent } from '@patchstate/domain';
+import { RecordedEvent } from '@patchstate/domain';
 import { AppendResult, EventToAppend, IdempotencyRecord, StoredOutcome, StreamType } from './append-types';
+import { EventLog } from './event-log';
+import { EVENT_COLUMNS, EventRow, toRecordedEvent } from './recorded-event';
 import { GroupCommit, GroupCommitOptions } from './group-commit';
 
 export * from './append-types';
+export * from './recorded-event';
 
-interface EventRow {
-  position: string;
-  stream_id: string;
-  version: number;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  hash: string;
-  prev_hash: string | null;
+/** Bounds of a stream read: events recorded up to a time (ISO 8601, as Postgres reads it) and/or up to a version. */
+export interface StreamReadOptions {
+  recordedUntil?: string;
+  toVersion?: number;
 }
-
-export function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata,
-    streamId: row.stream_id,
-    version: row.version,
-    position: String(row.position),
-    hash: row.hash,
-    prevHash: row.prev_hash,
-  };
-}
-
-export const EVENT_COLUMNS = 'position, stream_id, version, type, data, metadata, hash, prev_hash';
 
 /**
  * The Postgres event store: streams of events appended with optimistic concurrency, numbered by a global
@@ -45,12 +28,25 @@ export class PostgresEventStore {
     this.groupCommit = new GroupCommit(db, options);
   }
 
-  async readStream(
-    streamId: string,
-    options: { recordedUntil?: string; toVersion?: number } = {},
-  ): Promise<{ version: number; events: RecordedEvent[] }> {
-    const conditions = ['stream_id = $1'];
-    const params: unknown[] = [streamId];
+  async readStream(streamId: string, options: StreamReadOptions = {}): Promise<{ version: number; events: RecordedEvent[] }> {
+    const events = await this.selectStream(streamId, options, 0, null);
+    return { version: events.length === 0 ? 0 : events[events.length - 1].version, events };
+  }
+
+  /** What readStream reads, a page at a time: a fold over a long stream holds one page, never the whole stream. */
+  async *readStreamPages(streamId: string, options: StreamReadOptions = {}, pageSize = 1000): AsyncGenerator<RecordedEvent[]> {
+    let afterVersion = 0;
+    for (;;) {
+      const page = await this.selectStream(streamId, options, afterVersion, pageSize);
+      if (page.length > 0) yield page;
+      if (page.length < pageSize) return;
+      afterVersion = page[page.length - 1].version;
+    }
+  }
+
+  private async selectStream(streamId: string, options: StreamReadOptions, afterVersion: number, limit: number | null): Promise<RecordedEvent[]> {
+    const conditions = ['stream_id = $1', 'version > $2'];
+    const params: unknown[] = [streamId, afterVersion];
     if (options.recordedUntil !== undefined) {
       params.push(options.recordedUntil);
       conditions.push(`recorded_at <= $${params.length}`);
@@ -60,11 +56,10 @@ export class PostgresEventStore {
       conditions.push(`version <= $${params.length}`);
     }
     const rows: EventRow[] = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY version`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY version${limit === null ? '' : ` LIMIT ${limit}`}`,
       params,
     );
-    const events = rows.map(toRecordedEvent);
-    return { version: events.length === 0 ? 0 : events[events.length - 1].version, events };
+    return rows.map(toRecordedEvent);
   }
 
   /**
@@ -121,10 +116,7 @@ export class PostgresEventStore {
   }
 
   async lastPosition(): Promise<string> {
-    const [{ last_position }]: { last_position: string }[] = await this.db.query(
-      'SELECT last_position FROM event_store_position',
-    );
-    return String(last_position);
+    return new EventLog(this.db).lastPosition();
   }
 }
 

@@ -14,10 +14,11 @@ import {
   initialDeviceState,
   initialPatchState,
   schemaVersionOf,
+  storedMessage,
   toDeviceEvent,
   toPatchCatalogEvent,
 } from '@patchstate/domain';
-import { EVENT_COLUMNS, toRecordedEvent } from '@patchstate/event-store';
+import { EventLog, PostgresEventStore } from '@patchstate/event-store';
 import { CommandOutcome, ReplayContext } from '../replay-context';
 
 export interface DeviceHistoryOptions {
@@ -45,8 +46,6 @@ export interface DeviceStep {
   device: DeviceView;
 }
 
-type EventRow = Parameters<typeof toRecordedEvent>[0] & { recorded_at: Date };
-
 const PAGE = 500;
 
 /**
@@ -64,25 +63,10 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
   let state: DeviceState = initialDeviceState;
   let last: { version: number; position: string; recordedAt: string } | null = null;
   let count = 0;
-  let afterVersion = 0;
-  for (;;) {
-    const params: unknown[] = [streamId, afterVersion];
-    const conditions = ['stream_id = $1', 'version > $2'];
-    if (options.until !== undefined) {
-      params.push(options.until.toISOString());
-      conditions.push(`recorded_at <= $${params.length}`);
-    }
-    if (options.toVersion !== undefined) {
-      params.push(options.toVersion);
-      conditions.push(`version <= $${params.length}`);
-    }
-    const rows: EventRow[] = await db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ORDER BY version LIMIT ${PAGE}`,
-      params,
-    );
-    for (const row of rows) {
-      const event = toRecordedEvent(row);
-      const domainEvent = toDeviceEvent({ type: event.type, schemaVersion: event.metadata.schemaVersion, data: event.data });
+  const bounds = { recordedUntil: options.until?.toISOString(), toVersion: options.toVersion };
+  for await (const page of new PostgresEventStore(db).readStreamPages(streamId, bounds, PAGE)) {
+    for (const event of page) {
+      const domainEvent = toDeviceEvent(storedMessage(event));
       state = evolveDevice(state, domainEvent);
       if (state.status === 'unregistered') continue;
       const step: DeviceStep = {
@@ -103,8 +87,6 @@ export async function deviceHistoryCommand(context: ReplayContext, options: Devi
       for (const line of describeStep(step)) output.line(line);
       last = { version: event.version, position: event.position, recordedAt: event.metadata.recordedAt };
     }
-    if (rows.length < PAGE) break;
-    afterVersion = rows[rows.length - 1].version;
   }
 
   if (state.status === 'unregistered' || last === null) {
@@ -148,23 +130,16 @@ export class PatchCatalogTimeline {
   private constructor(private readonly events: { recordedAt: number; streamId: string; event: PatchCatalogEvent }[]) {}
 
   static async load(db: DataSource, until?: Date): Promise<PatchCatalogTimeline> {
-    const params: unknown[] = [];
-    let condition = '';
-    if (until !== undefined) {
-      params.push(until.toISOString());
-      condition = 'AND recorded_at <= $1';
+    const events: { recordedAt: number; position: bigint; streamId: string; event: PatchCatalogEvent }[] = [];
+    for await (const page of new EventLog(db).readAll({ streamType: 'patch', toTime: until })) {
+      for (const event of page) {
+        const recordedAt = Date.parse(event.metadata.recordedAt);
+        events.push({ recordedAt, position: BigInt(event.position), streamId: event.streamId, event: toPatchCatalogEvent(storedMessage(event)) });
+      }
     }
-    const rows: EventRow[] = await db.query(
-      `SELECT ${EVENT_COLUMNS}, recorded_at FROM events WHERE stream_type = 'patch' ${condition} ORDER BY recorded_at, position`,
-      params,
-    );
-    return new PatchCatalogTimeline(
-      rows.map((row) => ({
-        recordedAt: new Date(row.recorded_at).getTime(),
-        streamId: row.stream_id,
-        event: toPatchCatalogEvent({ type: row.type, schemaVersion: row.metadata.schemaVersion, data: row.data }),
-      })),
-    );
+    // In recorded order (catalogAt stops at the first event after its time); positions, in commit order, break ties.
+    events.sort((a, b) => a.recordedAt - b.recordedAt || (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    return new PatchCatalogTimeline(events);
   }
 
   /** The release catalog as it stood at `asOf` (null: all of it). */

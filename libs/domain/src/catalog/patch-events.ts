@@ -1,4 +1,5 @@
 import { Build, isBuild, parseBuild } from '../shared/builds';
+import { StoredMessage } from '../shared/stored-message';
 import { isPlainObject } from '../shared/validation';
 import { OsBuilds, osVersionOf } from './os-version';
 import { PATCH_CATALOG_EVENT_TYPES, PatchCatalogEvent, PatchDefinition, PatchKind, Product } from './patch';
@@ -26,12 +27,6 @@ export const PATCH_EVENT_SCHEMA_VERSIONS: Record<PatchCatalogEvent['type'], numb
   PatchAmended: 1,
   PatchRevoked: 1,
 };
-
-export interface StoredMessage {
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-}
 
 /**
  * Reads a stored catalog event as the current domain type: checks the type, and upcasts older schema

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { Actor, DomainError, EventMetadata, deviceStreamId } from '@patchstate/domain';
-import { ChainVerification, verifyHashChains } from '@patchstate/event-store';
+import { Actor, DomainError, RecordedEvent, deviceStreamId } from '@patchstate/domain';
+import { ChainVerification, EventLog, LogFilter, verifyHashChains } from '@patchstate/event-store';
 import { Page, encodeCursor } from '../paging/page';
 import { AuditLogFilter, TimelineFilter } from './audit-filters';
 
@@ -25,20 +25,6 @@ export interface AuditEvent {
   prevHash: string | null;
 }
 
-interface AuditEventRow {
-  position: string;
-  stream_id: string;
-  version: number;
-  event_id: string;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  hash: string;
-  prev_hash: string | null;
-}
-
-const AUDIT_COLUMNS = 'position, stream_id, version, event_id, type, data, metadata, hash, prev_hash';
-
 /**
  * Rows read per query while streaming: what a stream holds in memory at once, whatever the selection's
  * size. Small enough to stay light, large enough that a 10,000-event stream takes 20 round trips.
@@ -52,7 +38,11 @@ export const STREAM_PAGE_SIZE = 500;
  * streaming variants read page by page and hold one page at most.
  */
 export class AuditQueries {
-  constructor(private readonly db: DataSource) {}
+  private readonly log: EventLog;
+
+  constructor(private readonly db: DataSource) {
+    this.log = new EventLog(db);
+  }
 
   /** One page of a device's events, oldest first. DEVICE_NOT_FOUND when the device has no stream at all. */
   async timeline(filter: TimelineFilter, limit: number, afterVersion: number | null): Promise<Page<AuditEvent>> {
@@ -69,10 +59,10 @@ export class AuditQueries {
    */
   async *streamTimeline(filter: TimelineFilter, afterVersion: number | null): AsyncGenerator<AuditEvent> {
     const streamId = await this.requireDeviceStream(filter.deviceId);
-    const [head]: { version: number }[] = await this.db.query('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
+    const head = await this.log.streamVersion(streamId);
     let after = afterVersion ?? 0;
     for (;;) {
-      const rows = await this.timelineRows(streamId, filter, after, head.version, STREAM_PAGE_SIZE);
+      const rows = await this.timelineRows(streamId, filter, after, head, STREAM_PAGE_SIZE);
       for (const row of rows) yield toAuditEvent(row);
       if (rows.length < STREAM_PAGE_SIZE) return;
       after = rows[rows.length - 1].version;
@@ -88,15 +78,13 @@ export class AuditQueries {
 
   /** The whole audit log selection, page by page, up to the position that was newest when it started. */
   async *streamAuditLog(filter: AuditLogFilter, afterPosition: string | null): AsyncGenerator<AuditEvent> {
-    const [{ last_position: upTo }]: { last_position: string }[] = await this.db.query(
-      'SELECT last_position FROM event_store_position',
-    );
+    const upTo = await this.log.lastPosition();
     let after = afterPosition ?? '0';
     for (;;) {
-      const rows = await this.auditLogRows(filter, after, String(upTo), STREAM_PAGE_SIZE);
+      const rows = await this.auditLogRows(filter, after, upTo, STREAM_PAGE_SIZE);
       for (const row of rows) yield toAuditEvent(row);
       if (rows.length < STREAM_PAGE_SIZE) return;
-      after = String(rows[rows.length - 1].position);
+      after = rows[rows.length - 1].position;
     }
   }
 
@@ -108,8 +96,7 @@ export class AuditQueries {
 
   private async requireDeviceStream(deviceId: string): Promise<string> {
     const streamId = deviceStreamId(deviceId);
-    const rows: unknown[] = await this.db.query('SELECT 1 FROM streams WHERE stream_id = $1', [streamId]);
-    if (rows.length === 0) {
+    if ((await this.log.streamVersion(streamId)) === 0) {
       throw new DomainError('DEVICE_NOT_FOUND', `device ${deviceId} has no recorded events`, { deviceId });
     }
     return streamId;
@@ -121,28 +108,15 @@ export class AuditQueries {
     afterVersion: number,
     upToVersion: number | null,
     limit: number,
-  ): Promise<AuditEventRow[]> {
-    const where = new Conditions();
-    where.add('stream_id = $?', streamId);
-    where.add('version > $?', afterVersion);
-    if (upToVersion !== null) where.add('version <= $?', upToVersion);
-    where.addTimeAndType(filter);
-    return this.db.query(
-      `SELECT ${AUDIT_COLUMNS} FROM events WHERE ${where.sql()} ORDER BY version LIMIT ${limit}`,
-      where.params,
-    );
+  ): Promise<RecordedEvent[]> {
+    const bounds = { streamIds: [streamId], afterVersion, ...(upToVersion !== null ? { toVersion: upToVersion } : {}) };
+    // One stream's positions follow its versions: the log's position order is the timeline's version order.
+    return this.log.readPage({ ...bounds, ...timeAndType(filter) }, limit);
   }
 
-  private auditLogRows(filter: AuditLogFilter, afterPosition: string, upToPosition: string | null, limit: number): Promise<AuditEventRow[]> {
-    const where = new Conditions();
-    where.add('position > $?', afterPosition);
-    if (upToPosition !== null) where.add('position <= $?', upToPosition);
-    if (filter.actor !== undefined) where.add('actor = $?', filter.actor);
-    where.addTimeAndType(filter);
-    return this.db.query(
-      `SELECT ${AUDIT_COLUMNS} FROM events WHERE ${where.sql()} ORDER BY position LIMIT ${limit}`,
-      where.params,
-    );
+  private auditLogRows(filter: AuditLogFilter, afterPosition: string, upToPosition: string | null, limit: number): Promise<RecordedEvent[]> {
+    const bounds = { after: afterPosition, ...(upToPosition !== null ? { to: upToPosition } : {}) };
+    return this.log.readPage({ ...bounds, ...(filter.actor !== undefined ? { actor: filter.actor } : {}), ...timeAndType(filter) }, limit);
   }
 }
 
@@ -156,34 +130,23 @@ export function auditLogCursor(event: Pick<AuditEvent, 'position'>): string {
   return encodeCursor({ afterPosition: event.position });
 }
 
-/** Numbered placeholders for hand-written SQL: each condition says `$?` and gets the next number. */
-class Conditions {
-  readonly params: unknown[] = [];
-  private readonly parts: string[] = [];
-
-  add(condition: string, value: unknown): void {
-    this.params.push(value);
-    this.parts.push(condition.replace('$?', `$${this.params.length}`));
-  }
-
-  addTimeAndType(filter: { from?: string; to?: string; types?: readonly string[] }): void {
-    if (filter.from !== undefined) this.add('recorded_at >= $?', filter.from);
-    if (filter.to !== undefined) this.add('recorded_at < $?', filter.to);
-    if (filter.types !== undefined && filter.types.length > 0) this.add('type = ANY($?::text[])', filter.types);
-  }
-
-  sql(): string {
-    return this.parts.join(' AND ');
-  }
+/** An audit range (`from` inclusive, `to` exclusive, on recordedAt) and its types (none given: every type). */
+function timeAndType(filter: { from?: string; to?: string; types?: readonly string[] }): LogFilter {
+  return {
+    ...(filter.from !== undefined ? { fromTime: filter.from } : {}),
+    ...(filter.to !== undefined ? { beforeTime: filter.to } : {}),
+    ...(filter.types !== undefined && filter.types.length > 0 ? { types: filter.types } : {}),
+  };
 }
 
-function toAuditEvent(row: AuditEventRow): AuditEvent {
+function toAuditEvent(row: RecordedEvent): AuditEvent {
   const { metadata } = row;
   return {
-    position: String(row.position),
-    streamId: row.stream_id,
+    position: row.position,
+    streamId: row.streamId,
     version: row.version,
-    eventId: row.event_id,
+    // The hashed metadata's id: verify checks that the event_id column agrees with it.
+    eventId: metadata.eventId,
     type: row.type,
     // The hashed metadata keeps the times exactly as recorded; the timestamptz columns are copies for indexing.
     occurredAt: metadata.occurredAt,
@@ -193,6 +156,6 @@ function toAuditEvent(row: AuditEventRow): AuditEvent {
     causationId: metadata.causationId ?? null,
     data: row.data,
     hash: row.hash,
-    prevHash: row.prev_hash,
+    prevHash: row.prevHash,
   };
 }

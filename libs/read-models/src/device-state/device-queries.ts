@@ -11,9 +11,12 @@ import {
   evolveDevice,
   initialDeviceState,
   Judging,
+  RecordedEvent,
   ReleaseCatalog,
+  storedMessage,
   toDeviceEvent,
 } from '@patchstate/domain';
+import { PostgresEventStore } from '@patchstate/event-store';
 import { withReadModelsAsOf } from '../as-of/read-models-as-of';
 import { Page, decodeCursor, encodeCursor, isString } from '../paging/page';
 import { loadReleaseCatalog, loadReleaseCatalogAsOf } from '../patch-catalog/catalog-reader';
@@ -71,22 +74,16 @@ export class DeviceQueries {
    */
   async findDeviceAsOf(deviceId: string, asOf: string): Promise<DeviceDocument | null> {
     let state: DeviceState = initialDeviceState;
-    let last: { version: number; position: string; recorded_at: string } | null = null;
-    for (;;) {
-      const rows: { type: string; schema_version: number; data: unknown; version: number; position: string; recorded_at: string }[] =
-        await this.db.query(
-          `SELECT type, schema_version, data, version, position::text AS position, metadata->>'recordedAt' AS recorded_at FROM events
-           WHERE stream_id = $1 AND recorded_at <= $2 AND version > $3 ORDER BY version LIMIT $4`,
-          [deviceStreamId(deviceId), asOf, last?.version ?? 0, AS_OF_FOLD_PAGE],
-        );
-      for (const row of rows) state = evolveDevice(state, toDeviceEvent({ type: row.type, schemaVersion: row.schema_version, data: row.data }));
-      if (rows.length > 0) last = rows[rows.length - 1];
-      if (rows.length < AS_OF_FOLD_PAGE) break;
+    let last: RecordedEvent | null = null;
+    const pages = new PostgresEventStore(this.db).readStreamPages(deviceStreamId(deviceId), { recordedUntil: asOf }, AS_OF_FOLD_PAGE);
+    for await (const page of pages) {
+      for (const event of page) state = evolveDevice(state, toDeviceEvent(storedMessage(event)));
+      last = page[page.length - 1];
     }
     if (last === null || state.status === 'unregistered') return null;
     const catalog = await loadReleaseCatalogAsOf(this.db, asOf);
-    const seen = withLastSeen(state, last.recorded_at);
-    return { ...describeDevice(seen, catalog, this.judging(asOf)), version: last.version, position: last.position, updatedAt: last.recorded_at };
+    const { recordedAt } = last.metadata;
+    return { ...describeDevice(withLastSeen(state, recordedAt), catalog, this.judging(asOf)), version: last.version, position: last.position, updatedAt: recordedAt };
   }
 
   /** Devices in a list state and/or on a servicing path, paged by device id; with `asOf`, as the log said then. */

@@ -6,9 +6,11 @@ import {
   ReleaseCatalog,
   evolvePatch,
   initialPatchState,
+  storedMessage,
   toPatchCatalogEvent,
   upcastPatchDefinitionV1,
 } from '@patchstate/domain';
+import { EventLog } from '@patchstate/event-store';
 
 /**
  * The release catalog as the read models hold it (`patch_catalog`), as a domain value that resolves builds
@@ -27,15 +29,11 @@ export function readDefinition(stored: PatchDefinition | PatchDefinitionV1): Pat
 
 /** The catalog as the log said at `asOf`: the catalog streams' events recorded up to then, folded. */
 export async function loadReleaseCatalogAsOf(db: DataSource | QueryRunner, asOf: string): Promise<ReleaseCatalog> {
-  const rows: { stream_id: string; type: string; schema_version: number; data: unknown }[] = await db.query(
-    `SELECT stream_id, type, schema_version, data FROM events
-     WHERE stream_type = 'patch' AND recorded_at <= $1 ORDER BY position`,
-    [asOf],
-  );
   const states = new Map<string, PatchState>();
-  for (const row of rows) {
-    const event = toPatchCatalogEvent({ type: row.type, schemaVersion: row.schema_version, data: row.data });
-    states.set(row.stream_id, evolvePatch(states.get(row.stream_id) ?? initialPatchState, event));
+  for await (const page of new EventLog(db).readAll({ streamType: 'patch', toTime: asOf })) {
+    for (const event of page) {
+      states.set(event.streamId, evolvePatch(states.get(event.streamId) ?? initialPatchState, toPatchCatalogEvent(storedMessage(event))));
+    }
   }
   return ReleaseCatalog.fromStates([...states.values()]);
 }
