@@ -80,4 +80,12 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
     extends: [js.configs.recommended],
   },
+  {
+    // The console's browser code (served from /console): ES modules that see the browser's globals, not Node's.
+    files: ['apps/api/src/console/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', HashChangeEvent: 'readonly' },
+    },
+  },
 );

@@ -25,6 +25,7 @@ import { DeadLettersController } from './admin/dead-letters.controller';
 import { AdminKeyBootstrap } from './http/admin-key-bootstrap';
 import { RequestLogMiddleware } from './request-log/request-log.middleware';
 import { GrpcCallLogInterceptor } from './request-log/grpc-call-log.interceptor';
+import { SessionController } from './console/session.controller';
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -36,7 +37,7 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, IngestModule, ReadModelQueriesModule, AuthModule, GrpcApiModule],
-      controllers: [DeviceCommandsController, PatchCommandsController, CatalogImportsController, WufbIngestController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController],
+      controllers: [DeviceCommandsController, PatchCommandsController, CatalogImportsController, WufbIngestController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController, SessionController],
       providers: [
         CommandGateway,
         OutboxRelayService,

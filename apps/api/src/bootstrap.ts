@@ -10,6 +10,7 @@ import { CATALOG_IMPORTS_PATH } from './commands/catalog-imports.controller';
 import { WUFB_INGEST_BODY_LIMIT, WUFB_INGEST_PATH } from './ingest/wufb-ingest.controller';
 import { GrpcLifecycle } from './grpc/grpc-lifecycle';
 import { PatchstateGrpcServer, registerGrpcServer } from './grpc/grpc-server';
+import { CONSOLE_PATH, consoleAssets } from './console/console-assets';
 
 export { grpcPortOf } from './grpc/grpc-server';
 
@@ -26,6 +27,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.use(CATALOG_IMPORTS_PATH, json({ limit: largerLimit(config.http.bodyLimit, CATALOG_IMPORT_BODY_LIMIT), strict: false }));
   app.use(WUFB_INGEST_PATH, json({ limit: largerLimit(config.http.bodyLimit, WUFB_INGEST_BODY_LIMIT), strict: false }));
   app.useBodyParser('json', { limit: config.http.bodyLimit, strict: false });
+  app.use(CONSOLE_PATH, ...consoleAssets());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
