@@ -18,6 +18,7 @@ import {
   patchIdOf,
   patchStreamId,
   schemaVersionOf,
+  storedMessage,
   toDeviceEvent,
   toPatchCatalogEvent,
 } from '@patchstate/domain';
@@ -148,7 +149,7 @@ export class CommandExecutor {
     }
     const streamId = deviceStreamId(command.data.deviceId);
     const stream = await this.store.readStream(streamId);
-    const state = stream.events.reduce((s, e) => evolveDevice(s, toDeviceEvent(stored(e))), initialDeviceState);
+    const state = stream.events.reduce((s, e) => evolveDevice(s, toDeviceEvent(storedMessage(e))), initialDeviceState);
     const patchId = patchIdOf(command);
     const patch = patchId === null ? null : (await this.loadPatch(patchId)).state;
     const catalog = await this.catalog.current();
@@ -157,7 +158,7 @@ export class CommandExecutor {
 
   private async loadPatch(patchId: string): Promise<{ state: PatchState; version: number }> {
     const stream = await this.store.readStream(patchStreamId(patchId));
-    const state = stream.events.reduce((s, e) => evolvePatch(s, toPatchCatalogEvent(stored(e))), initialPatchState);
+    const state = stream.events.reduce((s, e) => evolvePatch(s, toPatchCatalogEvent(storedMessage(e))), initialPatchState);
     return { state, version: stream.version };
   }
 }
@@ -182,10 +183,6 @@ function scopeIdempotencyKey(options: ExecutionOptions, command: AnyCommand): Ex
   if (!options.idempotency) return options;
   const key = `${command.metadata.actor.id}${KEY_SCOPE_SEPARATOR}${options.idempotency.key}`;
   return { ...options, idempotency: { ...options.idempotency, key } };
-}
-
-function stored(event: RecordedEvent): { type: string; schemaVersion: number; data: unknown } {
-  return { type: event.type, schemaVersion: event.metadata.schemaVersion, data: event.data };
 }
 
 function eventMetadata(command: AnyCommand): Omit<RecordedEvent['metadata'], 'schemaVersion'> {

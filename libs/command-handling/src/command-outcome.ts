@@ -1,3 +1,4 @@
+import { storedMessage, toDeviceEvent } from '@patchstate/domain';
 import { AppendResult } from '@patchstate/event-store';
 
 /** An appended event as a command's answer names it. */
@@ -49,8 +50,10 @@ export const OUTCOME_KINDS: readonly CommandOutcome['kind'][] = ['accepted', 're
 /** What an append means to the caller: a recorded rejection, or accepted events. */
 export function outcomeOf(result: AppendResult): AcceptedOutcome | RejectedOutcome {
   const last = result.events[result.events.length - 1];
-  if (last.type === 'HotpatchRejected') {
-    const data = last.data as { patchId: string; reasons: string[] };
+  // Read through the upcaster like any stored event (an idempotent replay answers from what was stored).
+  const rejected = last.type === 'HotpatchRejected' ? toDeviceEvent(storedMessage(last)) : null;
+  if (rejected?.type === 'HotpatchRejected') {
+    const { data } = rejected;
     return {
       kind: 'rejected',
       streamId: result.streamId,

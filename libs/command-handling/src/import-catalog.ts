@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Actor, CommandMetadata, PatchDefinition, PatchFieldChange } from '@patchstate/domain';
+import { Actor, CommandMetadata, PATCH_EVENT_SCHEMA_VERSIONS, PatchDefinition, PatchFieldChange, toPatchCatalogEvent } from '@patchstate/domain';
 import { ImportReleaseCommand } from './bus-commands';
 import { CommandExecutor, CommandResult } from './command-executor';
 
@@ -65,7 +65,7 @@ export class ImportCatalogHandler implements ICommandHandler<ImportCatalog, Cata
       const published = events.find((event) => event.type === 'PatchPublished');
       const amended = events.find((event) => event.type === 'PatchAmended');
       if (published) summary.published.push(release.patchId);
-      else if (amended) summary.amended.push({ kb: release.patchId, changes: (amended.data as { changes: PatchFieldChange[] }).changes });
+      else if (amended) summary.amended.push({ kb: release.patchId, changes: changesOf(amended) });
       else summary.unchanged.push(release.patchId);
     }
     return summary;
@@ -78,4 +78,10 @@ export class ImportCatalogHandler implements ICommandHandler<ImportCatalog, Cata
     summary.position = outcome.position;
     return outcome.events;
   }
+}
+
+/** The changes of a PatchAmended this import just decided or appended (at the version this code writes), read as one. */
+function changesOf(event: { type: string; data: unknown }): PatchFieldChange[] {
+  const amended = toPatchCatalogEvent({ type: event.type, schemaVersion: PATCH_EVENT_SCHEMA_VERSIONS.PatchAmended, data: event.data });
+  return amended.type === 'PatchAmended' ? amended.data.changes : [];
 }

@@ -1,4 +1,4 @@
-import { PatchState, ReleaseCatalog, evolvePatch, initialPatchState, toPatchCatalogEvent } from '@patchstate/domain';
+import { PatchState, ReleaseCatalog, evolvePatch, initialPatchState, storedMessage, toPatchCatalogEvent } from '@patchstate/domain';
 import { PostgresEventStore } from '@patchstate/event-store';
 
 /**
@@ -20,7 +20,7 @@ export class ReleaseCatalogCache {
       const position = BigInt(recorded.position);
       // A concurrent caller may have folded it already.
       if (position <= this.lastPosition) continue;
-      const event = toPatchCatalogEvent({ type: recorded.type, schemaVersion: recorded.metadata.schemaVersion, data: recorded.data });
+      const event = toPatchCatalogEvent(storedMessage(recorded));
       this.states.set(recorded.streamId, evolvePatch(this.states.get(recorded.streamId) ?? initialPatchState, event));
       this.lastPosition = position;
       changed = true;

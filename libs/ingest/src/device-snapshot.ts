@@ -1,7 +1,6 @@
 import {
   DeviceEvent,
   PatchDefinition,
-  RecordedEvent,
   buildOnVersionOf,
   deviceStreamId,
   evolveDevice,
@@ -10,6 +9,7 @@ import {
   initialPatchState,
   patchStreamId,
   planeBuild,
+  storedMessage,
   toDeviceEvent,
   toPatchCatalogEvent,
 } from '@patchstate/domain';
@@ -18,10 +18,6 @@ import { DeviceSnapshot, ReleaseForDevice } from './wufb-plan';
 
 /** Events that record what happened to an update on the device: the newest one orders update-status rows. */
 const UPDATE_FACTS: readonly DeviceEvent['type'][] = ['HotpatchApplied', 'HotpatchRejected', 'UpdateStaged', 'DeviceRebooted', 'HotpatchFailed', 'HotpatchReverted'];
-
-function stored(event: RecordedEvent): { type: string; schemaVersion: number; data: unknown } {
-  return { type: event.type, schemaVersion: event.metadata.schemaVersion, data: event.data };
-}
 
 /**
  * Reads what an import needs to know of a device from its stream, folded by the domain's own evolve, so the
@@ -34,7 +30,7 @@ export async function loadDeviceSnapshot(store: PostgresEventStore, deviceId: st
   let registeredAt: string | null = null;
   let lastUpdateAt: string | null = null;
   for (const recorded of stream.events) {
-    const event = toDeviceEvent(stored(recorded));
+    const event = toDeviceEvent(storedMessage(recorded));
     state = evolveDevice(state, event);
     if (event.type === 'DeviceRegistered') registeredAt = event.data.registeredAt;
     if (UPDATE_FACTS.includes(event.type)) lastUpdateAt = laterOf(lastUpdateAt, recorded.metadata.occurredAt);
@@ -78,7 +74,7 @@ export class ReleaseLookup {
   private async definition(kb: string): Promise<PatchDefinition | null> {
     if (this.known.has(kb)) return this.known.get(kb) ?? null;
     const stream = await this.store.readStream(patchStreamId(kb));
-    const state = stream.events.reduce((s, e) => evolvePatch(s, toPatchCatalogEvent(stored(e))), initialPatchState);
+    const state = stream.events.reduce((s, e) => evolvePatch(s, toPatchCatalogEvent(storedMessage(e))), initialPatchState);
     const definition = state.status === 'unpublished' ? null : state.patch;
     this.known.set(kb, definition);
     return definition;

@@ -1,8 +1,7 @@
 import { Build, isBuild, parseBuild } from '../shared/builds';
-import { StoredMessage } from '../shared/stored-message';
-import { isPlainObject } from '../shared/validation';
+import { StoredMessage, checkStoredVersion } from '../shared/stored-message';
 import { OsBuilds, osVersionOf } from './os-version';
-import { PATCH_CATALOG_EVENT_TYPES, PatchCatalogEvent, PatchDefinition, PatchKind, Product } from './patch';
+import { PatchCatalogEvent, PatchDefinition, PatchKind, Product } from './patch';
 
 /**
  * Version 1 of `PatchPublished` (written before the release catalog): one build and one baseline build, the
@@ -33,16 +32,10 @@ export const PATCH_EVENT_SCHEMA_VERSIONS: Record<PatchCatalogEvent['type'], numb
  * versions, so a database written by earlier code folds like a new one. Throws on anything else.
  */
 export function toPatchCatalogEvent(stored: StoredMessage): PatchCatalogEvent {
-  const { type, schemaVersion, data } = stored;
-  if (!(PATCH_CATALOG_EVENT_TYPES as readonly string[]).includes(type) || !isPlainObject(data)) {
-    throw new Error(`not a catalog event: ${type}`);
-  }
-  const current = PATCH_EVENT_SCHEMA_VERSIONS[type as PatchCatalogEvent['type']];
-  if (schemaVersion > current || schemaVersion < 1) {
-    throw new Error(`${type} schema version ${schemaVersion} is not known to this code (newest: ${current})`);
-  }
+  const { type, data } = checkStoredVersion(stored, PATCH_EVENT_SCHEMA_VERSIONS, 'catalog');
+  const { schemaVersion } = stored;
   if (type === 'PatchPublished' && schemaVersion === 1) {
-    return { type, data: upcastPatchDefinitionV1(data as unknown as PatchDefinitionV1) };
+    return { type, data: upcastPatchDefinitionV1(data as PatchDefinitionV1) };
   }
   return { type, data } as PatchCatalogEvent;
 }

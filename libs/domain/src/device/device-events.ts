@@ -1,5 +1,5 @@
-import { isPlainObject } from '../shared/validation';
-import { DEVICE_EVENT_TYPES, DeviceEvent, DeviceProfileReported, DeviceRebooted, HotpatchReverted, RestartUpdateKind, UpdateStaged } from './device';
+import { StoredMessage, checkStoredVersion } from '../shared/stored-message';
+import { DeviceEvent, DeviceProfileReported, DeviceRebooted, HotpatchReverted, RestartUpdateKind, UpdateStaged } from './device';
 
 /** The schema version each device event type is written at now. Only raise one with an upcaster below. */
 export const DEVICE_EVENT_SCHEMA_VERSIONS: Record<DeviceEvent['type'], number> = {
@@ -27,15 +27,9 @@ function upcastKind(kind: string): RestartUpdateKind {
  * Reads a stored device event as the current domain type: checks the type and upcasts older schema versions.
  * Throws on an unknown type or a version newer than this code knows.
  */
-export function toDeviceEvent(stored: { type: string; schemaVersion: number; data: unknown }): DeviceEvent {
-  const { type, schemaVersion, data } = stored;
-  if (!(DEVICE_EVENT_TYPES as readonly string[]).includes(type) || !isPlainObject(data)) {
-    throw new Error(`not a device event: ${type}`);
-  }
-  const current = DEVICE_EVENT_SCHEMA_VERSIONS[type as DeviceEvent['type']];
-  if (schemaVersion > current || schemaVersion < 1) {
-    throw new Error(`${type} schema version ${schemaVersion} is not known to this code (newest: ${current})`);
-  }
+export function toDeviceEvent(stored: StoredMessage): DeviceEvent {
+  const { type, data } = checkStoredVersion(stored, DEVICE_EVENT_SCHEMA_VERSIONS, 'device');
+  const { schemaVersion } = stored;
   if (schemaVersion === 1 && type === 'UpdateStaged') {
     const staged = data as UpdateStaged['data'];
     return { type, data: { ...staged, kind: upcastKind(staged.kind) } };
