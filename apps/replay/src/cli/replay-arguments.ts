@@ -81,6 +81,8 @@ export function parseReplayArguments(argv: readonly string[]): ParsedArguments {
   const noPositionals = (allowed = 0) => {
     if (positionals.length > allowed) throw new UsageError(`unexpected argument "${positionals[allowed]}"`, name);
   };
+  // rebuild and verify both run projections into a shadow schema, from a source.
+  const shadowRun = () => ({ projections: parseProjections(option('projection')), source: parseSource(option('source'), name) });
 
   switch (name) {
     case 'rebuild': {
@@ -94,8 +96,7 @@ export function parseReplayArguments(argv: readonly string[]): ParsedArguments {
         json,
         command: {
           name,
-          projections: parseProjections(option('projection')),
-          source: parseSource(option('source'), name),
+          ...shadowRun(),
           window,
           keepShadow: flag('keep-shadow'),
           keepOld: flag('keep-old'),
@@ -108,8 +109,7 @@ export function parseReplayArguments(argv: readonly string[]): ParsedArguments {
         json,
         command: {
           name,
-          projections: parseProjections(option('projection')),
-          source: parseSource(option('source'), name),
+          ...shadowRun(),
           maxRows: parseCount('--max-rows', option('max-rows') ?? '20', name),
           keepShadow: flag('keep-shadow'),
         },
