@@ -81,7 +81,11 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
     expect(await counts(page, 'chart-path')).toEqual({ hotpatch: 3, lcu: 1, ineligible: 1, 'unknown-build': 0 });
     expect(await counts(page, 'chart-protection')).toEqual({ 'up-to-date': 0, hotpatched: 1, 'pending-commit': 1 });
     expect(await counts(page, 'chart-attention')).toEqual({ 'pending-restart': 1, overdue: 2, stale: 3, ineligible: 1 });
-    await page.waitForSelector('#chart-trend');
+    // The trend: a point a day for 30 days from GET /v1/fleet/history, the last one today's five devices.
+    await page.waitForSelector('#chart-trend svg');
+    const trend = await page.$$eval('#chart-trend [data-series="devices"] circle', (points) => points.map((point) => point.getAttribute('data-value')));
+    expect(trend.length).toBeGreaterThanOrEqual(30);
+    expect(trend.at(-1)).toBe('5');
     await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
     // The key is kept for the tab (sessionStorage), neither in the address nor in storage that outlives the tab.
     expect(page.url()).toBe(`${stack.baseUrl}/console/`);

@@ -26,6 +26,7 @@ import { AdminKeyBootstrap } from './http/admin-key-bootstrap';
 import { RequestLogMiddleware } from './request-log/request-log.middleware';
 import { GrpcCallLogInterceptor } from './request-log/grpc-call-log.interceptor';
 import { SessionController } from './console/session.controller';
+import { FleetHistoryController } from './queries/fleet-history.controller';
 
 @Module({})
 export class ApiModule implements NestModule {
@@ -37,7 +38,7 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), EventStoreModule, MessagingModule, CommandHandlingModule, IngestModule, ReadModelQueriesModule, AuthModule, GrpcApiModule],
-      controllers: [DeviceCommandsController, PatchCommandsController, CatalogImportsController, WufbIngestController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController, SessionController],
+      controllers: [DeviceCommandsController, PatchCommandsController, CatalogImportsController, WufbIngestController, DeviceQueriesController, FleetQueriesController, ApiMetricsController, AuditController, DeadLettersController, SessionController, FleetHistoryController],
       providers: [
         CommandGateway,
         OutboxRelayService,

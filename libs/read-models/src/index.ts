@@ -10,6 +10,7 @@ export * from './rollout/patch-rollout.projection';
 export * from './rollout/rollout-queries';
 export * from './cve-exposure/cve-exposure-queries';
 export * from './fleet/fleet-summary-queries';
+export * from './fleet/fleet-history-queries';
 export * from './engine/projection-progress';
 export * from './paging/page';
 export * from './audit';

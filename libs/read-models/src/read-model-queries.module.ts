@@ -6,9 +6,10 @@ import { CveExposureQueries } from './cve-exposure/cve-exposure-queries';
 import { DeviceQueries } from './device-state/device-queries';
 import { ProjectionProgress } from './engine/projection-progress';
 import { FleetSummaryQueries } from './fleet/fleet-summary-queries';
+import { FleetHistoryQueries } from './fleet/fleet-history-queries';
 import { RolloutQueries } from './rollout/rollout-queries';
 
-const QUERY_CLASSES = [DeviceQueries, RolloutQueries, CveExposureQueries, FleetSummaryQueries, ProjectionProgress];
+const QUERY_CLASSES = [DeviceQueries, RolloutQueries, CveExposureQueries, FleetSummaryQueries, FleetHistoryQueries, ProjectionProgress];
 const DATA_ONLY = [RolloutQueries, CveExposureQueries, ProjectionProgress];
 /** Deadlines and staleness are judged with the configured policy, at the wall clock (or asOf). */
 const JUDGED = [DeviceQueries, FleetSummaryQueries];
@@ -23,6 +24,8 @@ const JUDGED = [DeviceQueries, FleetSummaryQueries];
       inject: [DATA_SOURCE, APP_CONFIG],
       useFactory: (db: DataSource, config: AppConfig) => new Query(db, config.compliance),
     })),
+    // The history is the summary asked at each step: same policy, same clock.
+    { provide: FleetHistoryQueries, inject: [FleetSummaryQueries], useFactory: (fleet: FleetSummaryQueries) => new FleetHistoryQueries(fleet) },
   ],
   exports: QUERY_CLASSES,
 })

@@ -91,7 +91,9 @@ export function lines(title, xs, series, { id, yMax, yFormat = String, xLabel = 
   }
   const every = Math.max(1, Math.ceil(xs.length / 8));
   xs.forEach((label, i) => {
-    if (i % every === 0 || i === xs.length - 1) svg.append(s('text', { x: x(i), y: height - 20, 'text-anchor': 'middle', class: 'axis' }, String(label)));
+    // The last label always shows; a regular one too close before it is dropped so the two do not overlap.
+    const last = i === xs.length - 1;
+    if ((i % every === 0 && (last || xs.length - 1 - i > every / 2)) || last) svg.append(s('text', { x: x(i), y: height - 20, 'text-anchor': last ? 'end' : 'middle', class: 'axis' }, String(label)));
   });
   svg.append(s('text', { x: width / 2, y: height - 4, 'text-anchor': 'middle', class: 'axis' }, xLabel));
   series.forEach((line, n) => {
