@@ -26,61 +26,39 @@ function runCommand(
   return gateway.run({ method: type, ...call }, parseCommand(type, split.path, body(split.body)));
 }
 
+/** The RPCs of DeviceCommands, each named as the command it sends (proto/patchstate/v1/device_commands.proto). */
+const DEVICE_COMMAND_RPCS = [
+  'RegisterDevice',
+  'ReportDeviceProfile',
+  'ApplyHotpatch',
+  'CommitOnReboot',
+  'StageUpdate',
+  'RevertHotpatch',
+  'ReportHotpatchFailure',
+  'CheckInDevice',
+  'RetireDevice',
+] as const satisfies readonly SentCommandType[];
+
 /**
- * DeviceCommands (proto/patchstate/v1/device_commands.proto). Each RPC validates with the same domain
- * parser as its REST endpoint and runs the same command through GrpcCommandGateway: no rule lives here.
+ * DeviceCommands. Each RPC validates with the same domain parser as its REST endpoint (the shared command table)
+ * and runs the same command through GrpcCommandGateway: no rule lives here. The RPCs differ only in the command
+ * they name, so they are bound from the list below rather than written out one method each.
  */
 @ApiExcludeController()
 @Requires('device-commands')
 @UseFilters(GrpcErrorFilter)
 @Controller()
 export class DeviceCommandsGrpcController {
-  constructor(private readonly gateway: GrpcCommandGateway) {}
+  constructor(readonly gateway: GrpcCommandGateway) {}
+}
 
-  @GrpcMethod('DeviceCommands', 'RegisterDevice')
-  registerDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'RegisterDevice', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'ReportDeviceProfile')
-  reportDeviceProfile(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'ReportDeviceProfile', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'ApplyHotpatch')
-  applyHotpatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'ApplyHotpatch', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'CommitOnReboot')
-  commitOnReboot(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'CommitOnReboot', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'StageUpdate')
-  stageUpdate(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'StageUpdate', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'RevertHotpatch')
-  revertHotpatch(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'RevertHotpatch', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'ReportHotpatchFailure')
-  reportHotpatchFailure(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'ReportHotpatchFailure', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'CheckInDevice')
-  checkInDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'CheckInDevice', { request, metadata, unary });
-  }
-
-  @GrpcMethod('DeviceCommands', 'RetireDevice')
-  retireDevice(request: GrpcRequest, metadata: Metadata, unary: UnaryCall): Promise<CommandReply> {
-    return runCommand(this.gateway, 'RetireDevice', { request, metadata, unary });
-  }
+for (const rpc of DEVICE_COMMAND_RPCS) {
+  const prototype = DeviceCommandsGrpcController.prototype as unknown as Record<string, unknown>;
+  prototype[rpc] = function (this: DeviceCommandsGrpcController, request: GrpcRequest, metadata: Metadata, unary: UnaryCall) {
+    return runCommand(this.gateway, rpc, { request, metadata, unary });
+  };
+  // What `@GrpcMethod('DeviceCommands', rpc)` does on a written-out method.
+  GrpcMethod('DeviceCommands', rpc)(prototype, rpc, Object.getOwnPropertyDescriptor(prototype, rpc)!);
 }
 
 /**
