@@ -53,8 +53,9 @@ class ProjectionFailed extends Error {}
  * a parked event keeps its order by parking the events behind it too; other streams go on.
  *
  * Throughput: the version guards and the parked streams of the whole batch are read in two queries and the
- * moved versions written back in one. A batch runs first without per-event savepoints; only when a
- * projection fails is it rolled back and run again event by event, so the failing event alone is parked.
+ * moved versions written back in one. A batch runs first without per-event savepoints, each projection
+ * handed all its events at once (`Projection.applyBatch`: a few statements per table, not per event); only
+ * when a projection fails is it rolled back and run again event by event, so the failing event alone is parked.
  */
 export class ProjectionEngine {
   private storeId: string | undefined;
@@ -100,10 +101,13 @@ export class ProjectionEngine {
         await tx.query(`SET LOCAL search_path TO ${options.schema}, public`);
       }
       const state = await this.loadBatchState(tx, checkpoint?.group ?? 'replay', messages);
+      // First run: the guards only collect each projection's events, which it then applies as one set.
+      const pending = isolateEvents ? null : new Map<Projection, EventEnvelope[]>();
       for (const message of messages) {
-        const result = await this.applyOne(tx, state, message, isolateEvents);
+        const result = await this.applyOne(tx, state, message, pending);
         outcome[result] += 1;
       }
+      if (pending) await this.applyPending(tx, pending);
       await this.saveVersions(tx, state);
       if (checkpoint && nextOffset !== null) {
         await tx.query(
@@ -139,7 +143,17 @@ export class ProjectionEngine {
     return state;
   }
 
-  private async applyOne(tx: QueryRunner, state: BatchState, message: IncomingMessage, isolate: boolean): Promise<keyof BatchOutcome> {
+  /**
+   * `pending` null: the isolated run, each event applied at once behind its own savepoint. Otherwise the
+   * event is only queued for its projections (see `applyPending`).
+   */
+  private async applyOne(
+    tx: QueryRunner,
+    state: BatchState,
+    message: IncomingMessage,
+    pending: Map<Projection, EventEnvelope[]> | null,
+  ): Promise<keyof BatchOutcome> {
+    const isolate = pending === null;
     const envelope = message.envelope;
     if (envelope === null) {
       await state.deadLetters.parkUnreadable(message.raw, message.error ?? 'unreadable message');
@@ -166,7 +180,9 @@ export class ProjectionEngine {
         const key = versionKey(projection.name, envelope.streamId);
         const applied = state.versions.get(key);
         if (envelope.version <= (applied?.version ?? 0)) continue;
-        await projection.apply(tx, envelope);
+        if (!pending) await projection.apply(tx, envelope);
+        else if (pending.has(projection)) pending.get(projection)!.push(envelope);
+        else pending.set(projection, [envelope]);
         moved.push([key, applied]);
         state.versions.set(key, { version: envelope.version, position: envelope.position });
         appliedAny = true;
@@ -184,6 +200,21 @@ export class ProjectionEngine {
     }
     for (const [key] of moved) state.changed.add(key);
     return appliedAny ? 'applied' : 'skippedAsDuplicate';
+  }
+
+  /**
+   * Each projection owns its tables, so applying them one after the other ends where interleaving them per
+   * event would. A failure fails the whole run; the engine then runs the batch again event by event, isolated.
+   */
+  private async applyPending(tx: QueryRunner, pending: Map<Projection, EventEnvelope[]>): Promise<void> {
+    for (const [projection, envelopes] of pending) {
+      try {
+        if (projection.applyBatch) await projection.applyBatch(tx, envelopes);
+        else for (const envelope of envelopes) await projection.apply(tx, envelope);
+      } catch (error) {
+        throw new ProjectionFailed((error as Error).message);
+      }
+    }
   }
 
   private async saveVersions(tx: QueryRunner, state: BatchState): Promise<void> {

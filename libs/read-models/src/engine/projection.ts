@@ -15,4 +15,13 @@ export interface Projection {
   readonly tables: readonly string[];
   handles(envelope: EventEnvelope): boolean;
   apply(tx: QueryRunner, envelope: EventEnvelope): Promise<void>;
+  /**
+   * The set-based form, optional: every event of a batch this projection is to apply, each stream's in order,
+   * already past the version guard, the parked streams and the foreign-store check. It must leave the tables
+   * exactly as `apply` one event at a time would, in a number of statements that does not grow with the
+   * batch (a per-event statement costs a round trip, which is what bounds a rebuild). When it throws, the
+   * engine rolls the batch back and runs it again through `apply`, event by event, so that only the failing
+   * event is parked. Without it the engine calls `apply` for each event.
+   */
+  applyBatch?(tx: QueryRunner, envelopes: readonly EventEnvelope[]): Promise<void>;
 }
