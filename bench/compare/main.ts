@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ensureDatabaseExists } from '@patchstate/event-store';
 import { ingestComparisons } from '../ingest-wufb';
 import { benchAppends } from './append';
+import { benchProjection } from './projection';
 import { benchRelay } from './relay';
 import { benchRest } from './rest';
 import { Comparison, printTable } from './table';
@@ -12,7 +13,8 @@ import { Comparison, printTable } from './table';
 /**
  * `npm run bench [-- --json]`: each hot path next to its raw baseline, measured in the same run on the same
  * database (BENCH_DATABASE_URL, default patchstate_bench, recreated every run) and broker (KAFKA_BROKERS).
- * Short on purpose: BENCH_COUNT appends per row (default 2000). Numbers compare, they do not promise.
+ * Short on purpose: BENCH_COUNT appends per row (default 2000); the projections run over BENCH_DEVICES devices of
+ * about sixteen events each (default 1000). Numbers compare, they do not promise.
  */
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
   rows.push(...(await benchAppends(url, [1, 8, 32], count)));
   log('outbox relay ...');
   rows.push(await benchRelay(url, brokers, count * 5));
+  log('projection engine and rebuild ...');
+  rows.push(...(await benchProjection(url, Number(process.env.BENCH_DEVICES ?? 1000))));
   log('WUfB import of 100,000 rows (BENCH_INGEST_ROWS), a few minutes ...');
   rows.push(...(await ingestComparisons(url)));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
