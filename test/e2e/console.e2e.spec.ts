@@ -137,6 +137,25 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
     await page.context().close();
   });
 
+  it('moves the as-of slider to show the device as the log said after each of its events', async () => {
+    const page = await onDevice(stack.keys.operator, 'due-hotpatch');
+    const memory = () => page.$$eval('#as-of-planes tbody tr:first-child td', (cells) => cells.map((cell) => cell.textContent));
+    // Stops: after DeviceRegistered, after HotpatchApplied, now. At first: now.
+    expect(await page.getAttribute('#as-of-slider', 'max')).toBe('2');
+    expect((await memory()).slice(1, 4)).toEqual(['26100.9106', 'KB5120994', 'KB5120994']);
+    await page.fill('#as-of-slider', '0');
+    await page.waitForSelector('#as-of[data-stop="0"]');
+    expect((await memory()).slice(1, 4)).toEqual(['26100.8875', 'KB5101650', '—']);
+    expect(await page.textContent('#as-of-moment')).toContain('after DeviceRegistered');
+    // The keyboard moves it too: one step right is after the hotpatch was applied.
+    await page.focus('#as-of-slider');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('#as-of[data-stop="1"]');
+    expect((await memory()).slice(1, 4)).toEqual(['26100.9106', 'KB5120994', 'KB5120994']);
+    await page.screenshot({ path: join(SHOTS, 'device-as-of.png'), fullPage: true });
+    await page.context().close();
+  });
+
   it('shows an auditor the same views without command buttons', async () => {
     const page = await onDevice(stack.keys.auditor, 'due-lcu');
     expect(await page.textContent('#who')).toBe('test-auditor (auditor)');

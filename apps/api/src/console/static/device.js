@@ -1,8 +1,9 @@
 // A device: both planes as swimlanes over time (GET /v1/devices/{id}/timeline), the device view now
-// (GET /v1/devices/{id}), its hash-chain check, and, for roles that may send device commands, command buttons.
+// (GET /v1/devices/{id}), a slider for the device as of a moment, its hash-chain check, and, for roles that may send device commands, command buttons.
 import { api } from './api.js';
 import { h, showError, table, when } from './dom.js';
 import { foldPlanes, swimlanes } from './swimlanes.js';
+import { asOfSlider } from './as-of.js';
 
 const list = (values) => (values && values.length ? values.join(', ') : '—');
 
@@ -38,6 +39,7 @@ export async function deviceView(main, deviceId, session) {
       ],
       { id: 'pending' },
     ),
+    asOfSlider(device.deviceId, events, device),
     table(
       'Servicing and eligibility',
       ['Path', 'Reasons', 'Offered', 'Deadline', 'Eligible', 'Last seen'],
