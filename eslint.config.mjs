@@ -85,7 +85,7 @@ export default tseslint.config(
     files: ['apps/api/src/console/static/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { window: 'readonly', document: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', HashChangeEvent: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', HashChangeEvent: 'readonly', URL: 'readonly', setTimeout: 'readonly' },
     },
   },
 );

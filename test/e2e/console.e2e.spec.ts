@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
@@ -153,6 +153,50 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
     await page.waitForSelector('#as-of[data-stop="1"]');
     expect((await memory()).slice(1, 4)).toEqual(['26100.9106', 'KB5120994', 'KB5120994']);
     await page.screenshot({ path: join(SHOTS, 'device-as-of.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it("draws a release's rollout with the figures of GET /v1/patches/{id}/rollout", async () => {
+    const page = await signedIn(stack.keys.auditor);
+    await page.waitForSelector('#chart-path');
+    await page.click('#nav a[href="#/rollout"]');
+    await page.fill('#patch-id', 'KB5120994');
+    await page.click('#rollout-form button[type=submit]');
+    await page.waitForSelector('#chart-rollout');
+    const api = (await http(stack.baseUrl, 'GET', '/v1/patches/KB5120994/rollout', undefined, { authorization: `Bearer ${stack.keys.auditor}` })).body;
+    const { appliedInMemory, committedOnDisk, pendingCommit, failed, reverted, concerned, carriedInMemory, carriedOnDisk } = api;
+    expect(await counts(page, 'chart-rollout')).toEqual({ appliedInMemory, committedOnDisk, pendingCommit, failed, reverted });
+    expect(await counts(page, 'chart-carried')).toEqual({ concerned, carriedInMemory, carriedOnDisk });
+    expect(appliedInMemory).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'rollout.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('filters the audit log by actor, type and time, and downloads the selection as the ndjson the API streams', async () => {
+    const page = await signedIn(stack.keys.auditor);
+    await page.waitForSelector('#chart-path');
+    await visit(page, '#/audit?type=HotpatchApplied,UpdateStaged');
+    await page.waitForSelector('#audit-list tbody tr');
+    expect(await page.$$eval('#audit-list tbody tr', (rows) => rows.map((row) => row.getAttribute('data-type')))).toEqual(['HotpatchApplied', 'UpdateStaged']);
+    await page.fill('#audit-actor', 'test-operator');
+    await page.fill('#audit-type', 'DeviceRegistered');
+    await page.click('#audit-form button[type=submit]');
+    await page.locator('#audit-list tbody tr[data-type="DeviceRegistered"]').first().waitFor();
+    expect(page.url()).toContain('#/audit?actor=test-operator&type=DeviceRegistered');
+    expect(await page.$$('#audit-list tbody tr')).toHaveLength(5);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#audit-download')]);
+    expect(download.suggestedFilename()).toBe('audit-events.ndjson');
+    const saved = readFileSync((await download.path()) as string, 'utf8');
+    const streamed = await fetch(`${stack.baseUrl}/v1/audit/events?actor=test-operator&type=DeviceRegistered`, {
+      headers: { authorization: `Bearer ${stack.keys.auditor}`, accept: 'application/x-ndjson' },
+    });
+    expect(saved).toBe(await streamed.text());
+    expect(saved.trim().split('\n')).toHaveLength(5);
+    // A range in the future selects nothing.
+    await page.fill('#audit-from', '2099-01-01T00:00:00');
+    await page.click('#audit-form button[type=submit]');
+    await page.waitForSelector('#audit-list:not(:has(tbody tr))');
+    await page.screenshot({ path: join(SHOTS, 'audit.png'), fullPage: true });
     await page.context().close();
   });
 

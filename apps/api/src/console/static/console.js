@@ -6,14 +6,18 @@ import { overview } from './overview.js';
 import { deviceList } from './devices.js';
 import { cveView } from './cve.js';
 import { deviceView } from './device.js';
+import { rolloutView } from './rollout.js';
+import { auditView } from './audit-log.js';
 
 const $ = (id) => document.getElementById(id);
 let session = null;
 
-/** Routes are hash fragments (#/overview, #/devices?path=lcu, #/cve/CVE-…, #/device/ws-1): never a key. */
+/** Routes are hash fragments (#/overview, #/devices?path=lcu, #/cve/CVE-…, #/rollout/KB…, #/audit?actor=…, #/device/ws-1): never a key. */
 const ROUTES = [
   [/^#\/devices(?:\?(.*))?$/, (main, m) => deviceList(main, new URLSearchParams(m[1] ?? ''))],
   [/^#\/cve(?:\/([^?]*))?$/, (main, m) => cveView(main, decodeURIComponent(m[1] ?? ''))],
+  [/^#\/rollout(?:\/([^?]*))?$/, (main, m) => rolloutView(main, decodeURIComponent(m[1] ?? ''))],
+  [/^#\/audit(?:\?(.*))?$/, (main, m) => auditView(main, new URLSearchParams(m[1] ?? ''))],
   [/^#\/device\/(.+)$/, (main, m) => deviceView(main, decodeURIComponent(m[1]), session)],
   [/^.*$/, (main) => overview(main)],
 ];

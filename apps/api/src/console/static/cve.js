@@ -2,7 +2,7 @@
 // of affected devices protected in memory and on disk N days after the fix's release) as a line chart.
 import { api } from './api.js';
 import { donut, lines } from './charts.js';
-import { h, table, when } from './dom.js';
+import { h, lookupForm, table, when } from './dom.js';
 
 const GROUPS = [
   ['protectedOnDisk', 'Protected on disk'],
@@ -15,17 +15,7 @@ const WINDOW_DAYS = [1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90];
 const percent = (share) => `${Math.round(share * 100)}%`;
 
 export async function cveView(main, cveId) {
-  const form = h(
-    'form',
-    { class: 'inline', id: 'cve-form' },
-    h('label', { for: 'cve-id' }, 'CVE'),
-    h('input', { id: 'cve-id', name: 'cve', value: cveId, placeholder: 'CVE-2026-42910', required: true, pattern: 'CVE-\\d{4}-\\d{4,}' }),
-    h('button', { type: 'submit' }, 'Show exposure'),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    location.hash = `#/cve/${encodeURIComponent(form.elements.namedItem('cve').value.trim())}`;
-  });
+  const form = lookupForm({ id: 'cve-form', label: 'CVE', inputId: 'cve-id', value: cveId, placeholder: 'CVE-2026-42910', pattern: 'CVE-\\d{4}-\\d{4,}', button: 'Show exposure', route: '#/cve' });
   main.append(h('h2', {}, 'CVE exposure'), form);
   if (!cveId) return;
   const id = encodeURIComponent(cveId);

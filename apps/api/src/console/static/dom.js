@@ -50,3 +50,17 @@ export function showError(error) {
   box.textContent = error instanceof ApiError ? `${error.code}: ${error.message}` : String(error?.message ?? error);
   box.hidden = false;
 }
+
+/**
+ * A one-field form that opens a route (#/cve/<id>, #/rollout/<id>): the id goes into the hash, so the view can be
+ * bookmarked and the back button works, and the router draws it like any other link.
+ */
+export function lookupForm({ id, label, inputId, value, placeholder, pattern, button, route }) {
+  const input = h('input', { id: inputId, name: inputId, value, placeholder, required: true, pattern });
+  const form = h('form', { class: 'inline', id }, h('label', { for: inputId }, label), input, h('button', { type: 'submit' }, button));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    location.hash = `${route}/${encodeURIComponent(input.value.trim())}`;
+  });
+  return form;
+}
