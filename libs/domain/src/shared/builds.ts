@@ -6,8 +6,10 @@ export type Build = string;
 
 const BUILD_PATTERN = /^(\d{1,6})\.(\d{1,6})$/;
 
+/** A major of 0 names no Windows build; refusing it keeps such a device out of every build comparison. */
 export function isBuild(value: unknown): value is Build {
-  return typeof value === 'string' && BUILD_PATTERN.test(value);
+  const match = typeof value === 'string' ? BUILD_PATTERN.exec(value) : null;
+  return match !== null && Number(match[1]) > 0;
 }
 
 export function parseBuild(build: Build): { major: number; revision: number } {

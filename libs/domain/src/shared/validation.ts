@@ -34,6 +34,7 @@ export class FieldChecks {
     if (value === undefined) return this;
     if (typeof value !== 'string' || value.length === 0) return this.fail(field, 'must be a non-empty string');
     if (value.length > 256) return this.fail(field, 'must be at most 256 characters');
+    if (!isSafeText(value)) return this.fail(field, UNSAFE_TEXT);
     if (pattern && !pattern.test(value)) this.fail(field, `must match ${hint ?? pattern.source}`);
     return this;
   }
@@ -80,9 +81,8 @@ export class FieldChecks {
 
   optionalTimestamp(field: string): this {
     const value = this.input[field];
-    if (value !== undefined && !isIsoTimestamp(value)) {
-      this.fail(field, 'must be an ISO 8601 time with a zone, such as "2025-01-14T18:00:00Z"');
-    }
+    const problem = value === undefined ? undefined : timestampProblem(value);
+    if (problem !== undefined) this.fail(field, problem);
     return this;
   }
 
@@ -111,8 +111,41 @@ export class FieldChecks {
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/**
+ * Postgres and JavaScript disagree on far dates (year 0000 parses here, fails in a timestamptz column and in
+ * the projector), so every time a client sends must lie in a range both handle and that a patch history needs.
+ */
+export const EARLIEST_TIME = '1990-01-01T00:00:00Z';
+export const LATEST_TIME = '2100-12-31T23:59:59.999Z';
+
+/** Why a value is not an acceptable time, or undefined when it is: the one rule every transport applies. */
+export function timestampProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !ISO_TIMESTAMP.test(value) || !isCalendarDate(value) || Number.isNaN(Date.parse(value))) {
+    return 'must be an ISO 8601 time with a zone, such as "2025-01-14T18:00:00Z"';
+  }
+  const time = Date.parse(value);
+  if (time < Date.parse(EARLIEST_TIME) || time > Date.parse(LATEST_TIME)) return 'must be from 1990-01-01 to 2100-12-31';
+  return undefined;
+}
+
 export function isIsoTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && ISO_TIMESTAMP.test(value) && isCalendarDate(value) && !Number.isNaN(Date.parse(value));
+  return timestampProblem(value) === undefined;
+}
+
+export const UNSAFE_TEXT = 'must not contain NUL characters or unpaired surrogates';
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Postgres refuses NUL in text and jsonb, and unpaired surrogates cannot be encoded as UTF-8. */
+export function isSafeText(value: string): boolean {
+  return !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value);
+}
+
+/** Every string in a decoded JSON value (keys included) is safe text. */
+export function isSafeJson(value: unknown): boolean {
+  if (typeof value === 'string') return isSafeText(value);
+  if (Array.isArray(value)) return value.every(isSafeJson);
+  if (isPlainObject(value)) return Object.entries(value).every(([key, item]) => isSafeText(key) && isSafeJson(item));
+  return true;
 }
 
 /** Date.parse rolls impossible days over (2025-02-30 becomes March 2), so the day is checked against its month. */

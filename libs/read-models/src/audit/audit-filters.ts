@@ -5,6 +5,7 @@ import {
   PATCH_CATALOG_EVENT_TYPES,
   ValidationError,
   isIsoTimestamp,
+  timestampProblem,
 } from '@patchstate/domain';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor } from '../paging/page';
 
@@ -110,9 +111,10 @@ function emptyAsAbsent(value: unknown): unknown {
 function checkTimeRange(checks: FieldChecks, raw: { from?: unknown; to?: unknown }): TimeRange {
   const from = emptyAsAbsent(raw.from);
   const to = emptyAsAbsent(raw.to);
-  const hint = 'must be an ISO 8601 time with a zone, such as "2025-01-14T18:00:00Z"';
-  if (from !== undefined && !isIsoTimestamp(from)) checks.fail('from', hint);
-  if (to !== undefined && !isIsoTimestamp(to)) checks.fail('to', hint);
+  const fromProblem = from === undefined ? undefined : timestampProblem(from);
+  const toProblem = to === undefined ? undefined : timestampProblem(to);
+  if (fromProblem !== undefined) checks.fail('from', fromProblem);
+  if (toProblem !== undefined) checks.fail('to', toProblem);
   if (isIsoTimestamp(from) && isIsoTimestamp(to) && Date.parse(to) <= Date.parse(from)) checks.fail('to', 'must be after from');
   return {
     ...(isIsoTimestamp(from) ? { from } : {}),
@@ -166,12 +168,18 @@ function checkCursor<T>(checks: FieldChecks, value: unknown, isKey: (key: unknow
   }
 }
 
+/** Stream versions are an int4 column and positions a bigint: a cursor beyond them would fail in Postgres. */
+const MAX_VERSION = 2 ** 31 - 1;
+const MAX_POSITION = 2n ** 63n - 1n;
+
 function isTimelineCursor(value: unknown): value is { afterVersion: number } {
   const key = value as { afterVersion?: unknown } | null;
-  return typeof key === 'object' && key !== null && Number.isInteger(key.afterVersion) && (key.afterVersion as number) >= 0;
+  if (typeof key !== 'object' || key === null || !Number.isInteger(key.afterVersion)) return false;
+  const version = key.afterVersion as number;
+  return version >= 0 && version <= MAX_VERSION;
 }
 
 function isAuditLogCursor(value: unknown): value is { afterPosition: string } {
   const key = value as { afterPosition?: unknown } | null;
-  return typeof key === 'object' && key !== null && typeof key.afterPosition === 'string' && /^\d{1,19}$/.test(key.afterPosition);
+  return typeof key === 'object' && key !== null && typeof key.afterPosition === 'string' && /^\d{1,19}$/.test(key.afterPosition) && BigInt(key.afterPosition) <= MAX_POSITION;
 }

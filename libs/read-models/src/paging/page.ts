@@ -1,4 +1,4 @@
-import { ValidationError, isIsoTimestamp } from '@patchstate/domain';
+import { ValidationError, isSafeJson, timestampProblem } from '@patchstate/domain';
 
 export interface Page<T> {
   items: T[];
@@ -17,7 +17,8 @@ export function decodeCursor<T>(cursor: string | undefined, isKey: (value: unkno
   if (cursor === undefined || cursor === '') return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (isKey(value)) return value;
+    // A key reaches SQL as a parameter: a NUL or an unpaired surrogate in it would fail there (a 500).
+    if (isSafeJson(value) && isKey(value)) return value;
   } catch {
     // fall through to the validation error
   }
@@ -39,6 +40,7 @@ export const isString = (value: unknown): value is string => typeof value === 's
 /** `asOf` of a point-in-time query: absent (or empty, as gRPC sends it) means now, from the read models. */
 export function parseAsOf(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!isIsoTimestamp(value)) throw new ValidationError([{ field: 'asOf', message: 'must be an ISO 8601 time with a zone' }]);
-  return value;
+  const problem = timestampProblem(value);
+  if (problem !== undefined) throw new ValidationError([{ field: 'asOf', message: problem }]);
+  return value as string;
 }
