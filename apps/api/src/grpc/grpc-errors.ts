@@ -5,6 +5,7 @@ import { principalOf } from '@patchstate/auth';
 import { APP_CONFIG, AppConfig } from '@patchstate/config';
 import { DomainError, DomainErrorCode, FieldError } from '@patchstate/domain';
 import { grpcCallOf, writeGrpcCallLog } from '../request-log/grpc-call-log';
+import { statusDetails } from './grpc-status-details';
 
 /**
  * One place where domain codes become gRPC statuses, the twin of HTTP_STATUS_BY_CODE. The mapping follows
@@ -47,12 +48,14 @@ export interface GrpcError {
 /**
  * A domain error as a gRPC status. Trailing metadata carries the domain code (`error-code`) and its JSON
  * details (`error-details-bin`) for every error, plus readable keys for what clients act on: the fields of a
- * validation error, the reasons of a refusal, when to retry.
+ * validation error, the reasons of a refusal, when to retry. Beside them, the standard google.rpc.Status in
+ * `grpc-status-details-bin`, for clients that read error details the gRPC way.
  */
 export function toGrpcError(error: unknown): GrpcError {
   const metadata = new Metadata();
   if (!(error instanceof DomainError)) {
     metadata.set('error-code', 'INTERNAL');
+    metadata.set('grpc-status-details-bin', statusDetails(status.INTERNAL, 'internal error', null));
     return { code: status.INTERNAL, details: 'internal error', metadata };
   }
   metadata.set('error-code', error.code);
@@ -66,7 +69,9 @@ export function toGrpcError(error: unknown): GrpcError {
     if (details[key] !== undefined && details[key] !== null) metadata.set(kebab(key), asciiOnly(String(details[key])));
   }
   if (typeof details.retryAfterSeconds === 'number') metadata.set('retry-after', String(details.retryAfterSeconds));
-  return { code: GRPC_STATUS_BY_CODE[error.code], details: error.message, metadata };
+  const code = GRPC_STATUS_BY_CODE[error.code];
+  metadata.set('grpc-status-details-bin', statusDetails(code, error.message, error));
+  return { code, details: error.message, metadata };
 }
 
 function kebab(name: string): string {

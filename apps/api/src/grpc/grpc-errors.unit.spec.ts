@@ -57,5 +57,9 @@ describe('domain errors as gRPC statuses', () => {
     const error = toGrpcError(new Error('connection string postgres://secret@db'));
     expect(error).toMatchObject({ code: status.INTERNAL, details: 'internal error' });
     expect(error.metadata.get('error-code')).toEqual(['INTERNAL']);
+    // The standard trailer says no more than the status does.
+    const standard = error.metadata.get('grpc-status-details-bin')[0] as Buffer;
+    expect(standard.toString('latin1')).toContain('INTERNAL');
+    expect(standard.toString('latin1')).not.toContain('secret');
   });
 });

@@ -8,6 +8,7 @@ import { canonicalJson, sha256 } from '@patchstate/event-store';
 import { commandEnvelope } from '../command-envelope/command-envelope';
 import { ParsedCommand } from '../command-envelope/command-table';
 import { httpAnswer } from './http-outcome';
+import { PROBLEM_JSON, problemBody, problemInstance } from './problem-details';
 
 const HEADER_NAMES = { correlationId: 'X-Correlation-Id', expectedVersion: 'If-Match', idempotencyKey: 'Idempotency-Key' };
 
@@ -42,6 +43,10 @@ export class CommandGateway {
     if (position !== undefined) response.setHeader('X-Position', position);
     response.setHeader('X-Correlation-Id', metadata.correlationId);
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');
-    return body;
+    if (outcome.kind !== 'rejected') return body;
+    // A recorded refusal (422 NOT_ELIGIBLE) is an error to the client: the same problem details as a thrown one.
+    const refusal = body as { code: string; message: string; details: unknown };
+    response.type(PROBLEM_JSON);
+    return problemBody(status, refusal.code, refusal.message, refusal.details, problemInstance(request));
   }
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { Response } from 'express';
+import { Request, Response } from 'express';
 import { DomainError, DomainErrorCode } from '@patchstate/domain';
+import { PROBLEM_JSON, problemBody, problemInstance } from './problem-details';
 
 /** One place where domain codes become HTTP statuses (gRPC has its twin table beside its server). */
 export const HTTP_STATUS_BY_CODE: Record<DomainErrorCode, number> = {
@@ -28,19 +29,20 @@ export const HTTP_STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
 };
 
-/** Error bodies are always `{ code, message, details }`. */
+/** Error bodies are RFC 9457 problem details that keep this API's `{ code, message, details }` (problem-details.ts). */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const request = host.switchToHttp().getRequest<Request>();
     const { status, body } = this.toHttp(error);
     if (status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const retryAfter = error instanceof DomainError ? error.details.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="patchstate"');
-    response.status(status).json(body);
+    response.status(status).type(PROBLEM_JSON).json(problemBody(status, body.code, body.message, body.details, problemInstance(request)));
   }
 
   private toHttp(error: unknown): { status: number; body: { code: string; message: string; details: unknown } } {
