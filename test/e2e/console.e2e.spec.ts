@@ -1,49 +1,19 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { http } from '../support/http-client';
-import { TestStack, startTestStack } from '../support/test-stack';
-import { releasesText } from './servicing-fleet';
-import { CONSOLE_FLEET, JUNE_CVE, ago } from './console-fleet';
+import { JUNE_CVE } from './console-fleet';
+import { SHOTS, browserTests, signedIn as signIn, useConsoleFleet, visit } from './console-browser';
 
-/*
- * Issue 16: the console in a real browser. Debian's chromium, driven by playwright-core (Playwright's own browser
- * download cannot work here). Skipped, saying so, only where chromium is absent outside CI; .ci/run installs it
- * and sets CI, so there a missing browser fails the launch instead of hiding the test.
- */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
-const browserTests = CHROMIUM !== undefined || process.env.CI ? describe : describe.skip;
-if (!CHROMIUM && !process.env.CI) console.warn('console.e2e: skipped, no chromium (apt-get install chromium, or set CHROMIUM_PATH)');
-/** Where the screenshots go for a person to look at: outside the repository unless told otherwise. */
-const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? join(tmpdir(), 'patchstate-console');
-
+/* Issue 16: the console in a real browser (see console-browser.ts for the browser and the fleet it draws). */
 browserTests('the console in a browser: overview, drill-down, CVE, device swimlanes, roles', () => {
-  let stack: TestStack;
-  let browser: Browser;
-  let position = '0';
-  /** Every URL the browser asked for: a key must never be in one. */
-  const requested: string[] = [];
+  const fleetOf = useConsoleFleet();
 
-  const post = async (path: string, body: unknown) => {
-    const result = await http(stack.baseUrl, 'POST', path, body, { authorization: `Bearer ${stack.keys.operator}` });
-    expect({ path, status: result.status }).toEqual({ path, status: 201 });
-    position = result.headers.get('x-position') ?? position;
-  };
   const counts = (page: Page, chart: string) =>
     page.$$eval(`#${chart} [data-key]`, (marks) => Object.fromEntries(marks.map((mark) => [mark.getAttribute('data-key'), Number(mark.getAttribute('data-count'))])));
-  // In the page's own scope (a string, so the test's Node types need no DOM): the router redraws on hashchange.
-  const visit = (page: Page, hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
   const listed = (page: Page) => page.$$eval('#device-list [data-device]', (rows) => rows.map((row) => row.getAttribute('data-device')));
 
-  async function signedIn(key: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    page.on('request', (request) => requested.push(request.url()));
-    await page.goto(`${stack.baseUrl}/console/`);
-    await page.fill('#api-key', key);
-    await page.click('#sign-in button[type=submit]');
-    return page;
-  }
+  const signedIn = (key: string) => signIn(fleetOf(), key);
 
   /** Signs in, lands on the overview, then opens a device's view through the router. */
   async function onDevice(key: string, deviceId: string): Promise<Page> {
@@ -56,25 +26,8 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   const lane = (page: Page, name: string) =>
     page.$$eval(`#swimlanes [data-lane="${name}"] [data-label]`, (marks) => marks.map((mark) => mark.getAttribute('data-label')));
 
-  beforeAll(async () => {
-    stack = await startTestStack();
-    await post('/v1/catalog/imports', { format: 'json', content: releasesText() });
-    for (const device of CONSOLE_FLEET) await post('/v1/devices', { ...device, hostname: `${device.deviceId}.corp.example` });
-    await post('/v1/devices/due-hotpatch/hotpatches', { patchId: 'KB5120994', appliedAt: ago(2) });
-    await post('/v1/devices/due-lcu/updates', { patchId: 'KB5129195', stagedAt: ago(1) });
-    // The browser reads without minPosition: wait here until the read models have every command above.
-    expect((await http(stack.baseUrl, 'GET', `/v1/fleet/summary?minPosition=${position}`)).status).toBe(200);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    mkdirSync(SHOTS, { recursive: true });
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
-
   it('signs an operator in and draws the fleet overview with the summary counts, keeping the key out of URLs', async () => {
-    const page = await signedIn(stack.keys.operator);
+    const page = await signedIn(fleetOf().stack.keys.operator);
     await page.waitForSelector('#chart-path');
     expect(await page.textContent('#who')).toBe('test-operator (operator)');
     expect(await page.getAttribute('#fleet-total', 'data-count')).toBe('5');
@@ -88,14 +41,14 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
     expect(trend.at(-1)).toBe('5');
     await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
     // The key is kept for the tab (sessionStorage), neither in the address nor in storage that outlives the tab.
-    expect(page.url()).toBe(`${stack.baseUrl}/console/`);
+    expect(page.url()).toBe(`${fleetOf().stack.baseUrl}/console/`);
     expect(await page.evaluate('localStorage.length')).toBe(0);
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
     await page.context().close();
   });
 
   it('drills down from a bar and from the path legend to the devices they count', async () => {
-    const page = await signedIn(stack.keys.operator);
+    const page = await signedIn(fleetOf().stack.keys.operator);
     await page.click('#chart-attention [data-key="overdue"]');
     await page.waitForSelector('#device-list [data-device]');
     expect(page.url()).toContain('#/devices?state=overdue');
@@ -109,7 +62,7 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it('shows the exposure groups of a CVE with their devices and the exposure window', async () => {
-    const page = await signedIn(stack.keys.operator);
+    const page = await signedIn(fleetOf().stack.keys.operator);
     await page.waitForSelector('#chart-path');
     await visit(page, `#/cve/${JUNE_CVE}`);
     await page.waitForSelector('#chart-window');
@@ -123,7 +76,7 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it('draws both planes of a device as swimlanes: the hotpatch in memory, waiting to be committed to disk', async () => {
-    const page = await onDevice(stack.keys.operator, 'due-hotpatch');
+    const page = await onDevice(fleetOf().stack.keys.operator, 'due-hotpatch');
     expect(await lane(page, 'memory')).toEqual(['26100.8875', '26100.9106 (KB5120994)']);
     expect(await lane(page, 'disk')).toEqual(['26100.8875 (KB5101650)']);
     expect(await lane(page, 'pending')).toEqual(['commit KB5120994']);
@@ -138,7 +91,7 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it('moves the as-of slider to show the device as the log said after each of its events', async () => {
-    const page = await onDevice(stack.keys.operator, 'due-hotpatch');
+    const page = await onDevice(fleetOf().stack.keys.operator, 'due-hotpatch');
     const memory = () => page.$$eval('#as-of-planes tbody tr:first-child td', (cells) => cells.map((cell) => cell.textContent));
     // Stops: after DeviceRegistered, after HotpatchApplied, now. At first: now.
     expect(await page.getAttribute('#as-of-slider', 'max')).toBe('2');
@@ -157,13 +110,13 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it("draws a release's rollout with the figures of GET /v1/patches/{id}/rollout", async () => {
-    const page = await signedIn(stack.keys.auditor);
+    const page = await signedIn(fleetOf().stack.keys.auditor);
     await page.waitForSelector('#chart-path');
     await page.click('#nav a[href="#/rollout"]');
     await page.fill('#patch-id', 'KB5120994');
     await page.click('#rollout-form button[type=submit]');
     await page.waitForSelector('#chart-rollout');
-    const api = (await http(stack.baseUrl, 'GET', '/v1/patches/KB5120994/rollout', undefined, { authorization: `Bearer ${stack.keys.auditor}` })).body;
+    const api = (await http(fleetOf().stack.baseUrl, 'GET', '/v1/patches/KB5120994/rollout', undefined, { authorization: `Bearer ${fleetOf().stack.keys.auditor}` })).body;
     const { appliedInMemory, committedOnDisk, pendingCommit, failed, reverted, concerned, carriedInMemory, carriedOnDisk } = api;
     expect(await counts(page, 'chart-rollout')).toEqual({ appliedInMemory, committedOnDisk, pendingCommit, failed, reverted });
     expect(await counts(page, 'chart-carried')).toEqual({ concerned, carriedInMemory, carriedOnDisk });
@@ -173,7 +126,7 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it('filters the audit log by actor, type and time, and downloads the selection as the ndjson the API streams', async () => {
-    const page = await signedIn(stack.keys.auditor);
+    const page = await signedIn(fleetOf().stack.keys.auditor);
     await page.waitForSelector('#chart-path');
     await visit(page, '#/audit?type=HotpatchApplied,UpdateStaged');
     await page.waitForSelector('#audit-list tbody tr');
@@ -187,8 +140,8 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#audit-download')]);
     expect(download.suggestedFilename()).toBe('audit-events.ndjson');
     const saved = readFileSync((await download.path()) as string, 'utf8');
-    const streamed = await fetch(`${stack.baseUrl}/v1/audit/events?actor=test-operator&type=DeviceRegistered`, {
-      headers: { authorization: `Bearer ${stack.keys.auditor}`, accept: 'application/x-ndjson' },
+    const streamed = await fetch(`${fleetOf().stack.baseUrl}/v1/audit/events?actor=test-operator&type=DeviceRegistered`, {
+      headers: { authorization: `Bearer ${fleetOf().stack.keys.auditor}`, accept: 'application/x-ndjson' },
     });
     expect(saved).toBe(await streamed.text());
     expect(saved.trim().split('\n')).toHaveLength(5);
@@ -201,7 +154,7 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it('shows an auditor the same views without command buttons', async () => {
-    const page = await onDevice(stack.keys.auditor, 'due-lcu');
+    const page = await onDevice(fleetOf().stack.keys.auditor, 'due-lcu');
     expect(await page.textContent('#who')).toBe('test-auditor (auditor)');
     expect(await lane(page, 'pending')).toEqual(['install KB5129195 (26100.9457)']);
     expect(await page.$$('button.command')).toHaveLength(0);
@@ -214,7 +167,7 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
     await page.waitForSelector('#error:not([hidden])');
     expect(await page.textContent('#error')).toBe('UNAUTHENTICATED: the API key is unknown or revoked');
     expect(await page.isVisible('#nav')).toBe(false);
-    await page.fill('#api-key', stack.keys['device-agent']);
+    await page.fill('#api-key', fleetOf().stack.keys['device-agent']);
     await page.click('#sign-in button[type=submit]');
     await page.locator('#error', { hasText: 'PERMISSION_DENIED' }).waitFor();
     expect(await page.textContent('#error')).toBe('PERMISSION_DENIED: role device-agent may not use queries endpoints');
@@ -222,7 +175,7 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it('sends a command from the device view and redraws the planes after it', async () => {
-    const page = await onDevice(stack.keys.operator, 'due-lcu');
+    const page = await onDevice(fleetOf().stack.keys.operator, 'due-lcu');
     await page.click('button[data-command="reboot"]');
     await page.locator('#swimlanes [data-lane="disk"] [data-label="26100.9457 (KB5129195)"]').waitFor();
     expect(await lane(page, 'memory')).toEqual(['26100.8037', '26100.9457 (KB5129195)']);
@@ -231,8 +184,8 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
   });
 
   it('never put a key in a URL', () => {
-    const keys = Object.values(stack.keys);
-    expect(requested.length).toBeGreaterThan(10);
-    expect(requested.filter((url) => keys.some((key) => url.includes(key)))).toEqual([]);
+    const keys = Object.values(fleetOf().stack.keys);
+    expect(fleetOf().requested.length).toBeGreaterThan(10);
+    expect(fleetOf().requested.filter((url) => keys.some((key) => url.includes(key)))).toEqual([]);
   });
 });

@@ -29,9 +29,10 @@ function fill(element, attrs, children) {
 
 /** A table from rows of cells; the first row is the header. */
 export function table(caption, header, rows, attrs = {}) {
+  // Focusable: on a narrow screen a table scrolls sideways in its own box, which a keyboard can only do when focused.
   return h(
     'table',
-    attrs,
+    { tabindex: 0, ...attrs },
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, header.map((cell) => h('th', { scope: 'col' }, cell)))),
     h('tbody', {}, rows.map((row) => h('tr', {}, row.map((cell) => h('td', {}, cell))))),
