@@ -1,14 +1,17 @@
+import { status } from '@grpc/grpc-js';
+import { grpcPortOf } from '../../apps/api/src/bootstrap';
 import { http } from '../support/http-client';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { releasesText } from './servicing-fleet';
 import { CONSOLE_FLEET, ago } from './console-fleet';
+import { PatchstateGrpcClient, withoutNulls } from './grpc-client';
 
 /*
  * GET /v1/fleet/history (issue 16): each point is the fleet summary asOf its moment, that is the log as recorded by
  * then. The console's small fleet is recorded in two batches 1.5 s apart, so with a 1 s step at least one point
  * falls between them and the points differ.
  */
-describe('fleet history: the summary at each step, as the summary asOf answers it', () => {
+describe('fleet history (REST and gRPC): the summary at each step, as the summary asOf answers it', () => {
   let stack: TestStack;
   let position = '0';
   let start = '';
@@ -71,5 +74,20 @@ describe('fleet history: the summary at each step, as the summary asOf answers i
     await refused(`to=${encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString())}`, 'to');
     await refused(`from=${encodeURIComponent(ago(500))}&step=1d`, 'step');
     await refused('from=yesterday', 'from');
+  });
+
+  it('answers the same over gRPC (DeviceQueries.GetFleetHistory) as over REST, and refuses the same way', async () => {
+    const grpc = new PatchstateGrpcClient(`127.0.0.1:${grpcPortOf(stack.api)}`, stack.keys.auditor);
+    try {
+      const { reply } = await grpc.call('DeviceQueries', 'GetFleetHistory', { from: start, to: end, step: '1s', minPosition: position });
+      const rest = await get(`/v1/fleet/history?from=${encodeURIComponent(start)}&to=${encodeURIComponent(end)}&step=1s`);
+      // Fixed moments, so every point is judged at the same instant on both: the answers are equal whole.
+      expect(withoutNulls(reply)).toEqual(withoutNulls(rest));
+      expect(reply.points.length).toBeGreaterThan(2);
+      const failure = await grpc.failure('DeviceQueries', 'GetFleetHistory', { step: '0d' });
+      expect({ code: failure.code, errorCode: failure.errorCode }).toEqual({ code: status.INVALID_ARGUMENT, errorCode: 'VALIDATION_FAILED' });
+    } finally {
+      grpc.close();
+    }
   });
 });

@@ -13,7 +13,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 export const GRPC_SERVICES = ['DeviceCommands', 'PatchCatalog', 'DeviceQueries', 'Audit', 'FleetIngest'] as const;
 /** What the health service reports on: the server as a whole ('') and each patchstate service. */
 const HEALTH_SERVICE_NAMES = ['', ...GRPC_SERVICES.map((service) => `${GRPC_PACKAGE}.${service}`)];
-export const PROTO_FILES = ['common.proto', 'device_commands.proto', 'patch_catalog.proto', 'device_queries.proto', 'audit.proto', 'fleet_ingest.proto'].map(
+export const PROTO_FILES = ['common.proto', 'fleet.proto', 'device_commands.proto', 'patch_catalog.proto', 'device_queries.proto', 'audit.proto', 'fleet_ingest.proto'].map(
   (file) => `patchstate/v1/${file}`,
 );
 

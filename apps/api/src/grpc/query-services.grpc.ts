@@ -15,6 +15,8 @@ import {
   CveExposureQueries,
   DeviceDocument,
   DeviceQueries,
+  FleetHistory,
+  FleetHistoryQueries,
   FleetSummary,
   FleetSummaryQueries,
   Page,
@@ -26,6 +28,7 @@ import {
   parseAuditLogQuery,
   parseDeviceListFilter,
   parseExposureGroup,
+  parseHistoryRange,
   parseLimit,
   parseWithinDays,
   parseTimelineQuery,
@@ -56,6 +59,7 @@ export class DeviceQueriesGrpcController {
     private readonly rollouts: RolloutQueries,
     private readonly exposures: CveExposureQueries,
     private readonly fleet: FleetSummaryQueries,
+    private readonly history: FleetHistoryQueries,
     private readonly progress: ProjectionProgress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -97,6 +101,12 @@ export class DeviceQueriesGrpcController {
   async getFleetSummary(request: GrpcRequest): Promise<FleetSummary> {
     await this.readYourWrites(request.minPosition);
     return this.fleet.summary(parseAsOf(request.asOf));
+  }
+
+  @GrpcMethod('DeviceQueries', 'GetFleetHistory')
+  async getFleetHistory(request: GrpcRequest): Promise<FleetHistory> {
+    await this.readYourWrites(request.minPosition);
+    return this.history.history(parseHistoryRange(request.from, request.to, request.step));
   }
 
   /** The gRPC twin of ReadYourWritesInterceptor: wait (bounded) until the read models applied min_position. */
