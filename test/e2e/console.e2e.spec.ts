@@ -99,12 +99,14 @@ browserTests('the console in a browser: overview, drill-down, CVE, device swimla
     await page.fill('#as-of-slider', '0');
     await page.waitForSelector('#as-of[data-stop="0"]');
     expect((await memory()).slice(1, 4)).toEqual(['26100.8875', 'KB5101650', '—']);
+    expect(await page.textContent('#as-of-waiting')).toBe('Waiting for no reboot.');
     expect(await page.textContent('#as-of-moment')).toContain('after DeviceRegistered');
     // The keyboard moves it too: one step right is after the hotpatch was applied.
     await page.focus('#as-of-slider');
     await page.keyboard.press('ArrowRight');
     await page.waitForSelector('#as-of[data-stop="1"]');
     expect((await memory()).slice(1, 4)).toEqual(['26100.9106', 'KB5120994', 'KB5120994']);
+    expect(await page.textContent('#as-of-waiting')).toBe('Waiting for a commit of KB5120994.');
     await page.screenshot({ path: join(SHOTS, 'device-as-of.png'), fullPage: true });
     await page.context().close();
   });

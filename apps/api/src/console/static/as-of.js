@@ -9,15 +9,12 @@ const list = (values) => (values && values.length ? values.join(', ') : '—');
 const plane = (name, p) => [name, p?.build ?? '—', p?.release ?? '—', list(p?.hotpatches?.map((hp) => hp.patchId ?? hp))];
 
 function snapshot(device) {
-  return table(
-    'The device then',
-    ['Plane', 'Build', 'Release', 'Hotpatches'],
-    [
-      plane('In memory', device.memory),
-      plane('On disk', device.disk),
-      ['Waiting', device.pendingRestart ? `restart for ${device.pendingRestart.patchId}` : '—', list(device.pendingCommit), ''],
-    ],
+  const waiting = [device.pendingRestart ? `a restart to install ${device.pendingRestart.patchId}` : null, device.pendingCommit?.length ? `a commit of ${list(device.pendingCommit)}` : null].filter(Boolean);
+  return h(
+    'div',
     { id: 'as-of-planes' },
+    table('The device then', ['Plane', 'Build', 'Release', 'Hotpatches'], [plane('In memory', device.memory), plane('On disk', device.disk)]),
+    h('p', { id: 'as-of-waiting' }, waiting.length ? `Waiting for ${waiting.join(' and ')}.` : 'Waiting for no reboot.'),
   );
 }
 

@@ -119,5 +119,6 @@ export function swimlanes({ lanes, markers, start, end }) {
     const at = new Date(t0 + span * fraction).toISOString();
     svg.append(s('text', { x: x(at), y: axisY, 'text-anchor': fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle', class: 'axis' }, at.slice(0, 10)));
   }
-  return h('figure', {}, h('figcaption', {}, 'Planes over time'), svg);
+  // class wide: on a phone the lanes keep a readable size and scroll sideways (focusable, so keys can scroll it).
+  return h('figure', { class: 'wide', tabindex: 0 }, h('figcaption', {}, 'Planes over time'), svg);
 }
